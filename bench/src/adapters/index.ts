@@ -1,0 +1,16 @@
+/**
+ * Every client the suite drives, in table order: slotline first, then the other clients,
+ * then the raw-socket baseline. Scenarios take this list; nothing else names a client.
+ */
+import { glide } from './glide.js';
+import { ioredis, ioredisAuto } from './ioredis.js';
+import { nodeRedis } from './node-redis.js';
+import { raw } from './raw.js';
+import { slotline } from './slotline.js';
+import type { ClientSpec } from './types.js';
+
+export const CLIENTS: readonly ClientSpec[] = [slotline, ioredis, ioredisAuto, nodeRedis, glide, raw];
+
+export function clientByName(name: string): ClientSpec | undefined {
+  return CLIENTS.find((c) => c.name === name);
+}

@@ -1,0 +1,79 @@
+/**
+ * slotline, loaded from the built library (../dist/esm) at run time so that the suite still
+ * runs, with slotline cells marked n/a, while the library is missing, broken or mid-change.
+ * The shapes below are what the benchmarks need from it, checked when called, not imported.
+ */
+import { fileURLToPath } from 'node:url';
+import { checkReplies, type Adapter, type ClientSpec, type Cmd, type Target } from './types.js';
+
+/** The built library; SLOTLINE_BENCH_DIST points at another build (a folder ending in /). */
+export const DIST_ESM = process.env['SLOTLINE_BENCH_DIST'] ?? fileURLToPath(new URL('../../../dist/esm/', import.meta.url));
+
+type Tuple = readonly [string, ...string[]];
+
+interface SlotlinePipeline {
+  exec(): Promise<unknown[]>;
+}
+interface SlotlineClient {
+  connect(): Promise<unknown>;
+  set(key: string, value: string): Promise<unknown>;
+  get(key: string): Promise<unknown>;
+  ping(): Promise<unknown>;
+  pipeline(commands?: readonly Tuple[]): SlotlinePipeline;
+  close(): Promise<void>;
+}
+interface SlotlineModule {
+  createClient?: (options: { host: string; port: number }) => SlotlineClient;
+  createCluster?: (options: {
+    nodes: { host: string; port: number }[];
+    natMap?: Record<string, { host: string; port: number }>;
+  }) => SlotlineClient;
+}
+
+let loaded: Promise<SlotlineModule> | undefined;
+
+/** The built library, imported once. Rejects with the import error when it is not built. */
+export function loadSlotline(): Promise<SlotlineModule> {
+  loaded ??= import(new URL('index.js', `file://${DIST_ESM}`).href) as Promise<SlotlineModule>;
+  return loaded;
+}
+
+function tuples(cmds: readonly Cmd[]): Tuple[] {
+  return cmds.map((c) => (c.kind === 'set' ? (['set', c.key, c.value] as const) : (['get', c.key] as const)));
+}
+
+function adapt(client: SlotlineClient): Adapter {
+  return {
+    set: (key, value) => client.set(key, value),
+    get: (key) => client.get(key),
+    ping: () => client.ping(),
+    async batch(cmds) {
+      checkReplies(await client.pipeline(tuples(cmds)).exec(), cmds.length);
+    },
+    close: () => client.close(),
+  };
+}
+
+export const slotline: ClientSpec = {
+  name: 'slotline',
+  role: 'subject',
+  pkg: 'slotline',
+  clusterCapable: true,
+  async open(target: Target): Promise<Adapter> {
+    const mod = await loadSlotline();
+    if (target.kind === 'standalone') {
+      if (typeof mod.createClient !== 'function') throw new Error('dist has no createClient export');
+      const client = mod.createClient({ host: target.host, port: target.port });
+      await client.connect();
+      return adapt(client);
+    }
+    if (typeof mod.createCluster !== 'function') throw new Error('dist has no createCluster export');
+    const natMap = target.natMap === undefined ? undefined : { ...target.natMap };
+    const cluster = mod.createCluster({
+      nodes: target.seeds.map((s) => ({ host: s.host, port: s.port })),
+      ...(natMap === undefined ? {} : { natMap }),
+    });
+    await cluster.connect();
+    return adapt(cluster);
+  },
+};

@@ -1,0 +1,68 @@
+/**
+ * Scenario 8: memory while one pipeline of 1,000,000 SETs runs, each client in a child
+ * process of its own (memory-child.ts), so one client's heap and RSS never count for
+ * another. Children inherit this process's CPU pinning.
+ */
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { MemoryReport } from '../memory-child.js';
+import { na, ok, type Cell, type Row } from '../report.js';
+import { errorText } from '../stats.js';
+import type { RunContext, Scenario } from './common.js';
+
+const CHILD = fileURLToPath(new URL('../memory-child.ts', import.meta.url));
+
+function runChild(ctx: RunContext, name: string, host: string, port: number, count: number, boundMs: number): Promise<Cell> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [...process.execArgv, CHILD, name, host, String(port), String(count)],
+      { timeout: boundMs, killSignal: 'SIGKILL', encoding: 'utf8', maxBuffer: 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const line = stdout.trim().split('\n').at(-1) ?? '';
+        if (error !== null || line === '') {
+          const why = error?.killed === true ? `killed after the ${boundMs / 1000} s bound` : stderr.trim().split('\n').at(-1);
+          resolve(na(errorText(why || error)));
+          return;
+        }
+        try {
+          const r = JSON.parse(line) as MemoryReport;
+          resolve(ok(r.peakRssMB, r.peakRssMB - r.rssBeforeMB, r.peakHeapMB - r.heapBeforeMB, r.peakExternalGrowthMB, r.seconds));
+        } catch (parseError) {
+          resolve(na(`bad child output: ${errorText(parseError)}`));
+        }
+      },
+    );
+    ctx.log(`  ${name}: child started`);
+  });
+}
+
+export const memory: Scenario = {
+  id: 8,
+  title: 'memory: one pipeline of 1,000,000 SETs (child process per client)',
+  async run(ctx) {
+    const p = ctx.quick ? { count: 100_000 } : { count: 1_000_000 };
+    const server = await ctx.servers.standalone();
+    const boundMs = ctx.quick ? 60_000 : 180_000;
+    const rows: Row[] = [];
+    for (const spec of ctx.clients) {
+      const cell = await runChild(ctx, spec.name, server.host, server.port, p.count, boundMs);
+      ctx.log(`  ${spec.name}: ${cell.kind === 'ok' ? `peak RSS ${Math.round(cell.values[0] ?? 0)} MB` : cell.reason}`);
+      rows.push({ client: spec.name, role: spec.role, cell });
+    }
+    return [
+      {
+        id: '8',
+        title: `memory: one pipeline of ${p.count.toLocaleString('en-US')} SETs (child process per client)`,
+        columns: ['peak RSS MB', 'RSS growth MB', 'heap growth MB', 'external growth MB', 'seconds'],
+        better: 'lower',
+        rows,
+        notes: [
+          'growth = peak while the pipeline runs minus the figure just before it (after the command list was built and a GC); peak RSS is the kernel high-water mark (maxRSS) of the child',
+          'heap is sampled every 5 ms and around the call; GLIDE keeps its batch in Rust, which only RSS shows',
+        ],
+        params: p,
+      },
+    ];
+  },
+};

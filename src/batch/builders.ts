@@ -1,0 +1,136 @@
+/**
+ * The `pipeline()` and `multi()` builders: the typed command methods, chainable, collecting
+ * commands as data. Where the commands go is the executor's business (standalone connection,
+ * pooled WATCH connection, cluster router), so every client shares these builders.
+ * The builder's type accumulates each command's reply type: `.set(..).get(..)` execs to
+ * `[string | null | ReplyError, string | null | ReplyError]`.
+ */
+import type { ReplyError } from '../errors.js';
+import type { Command } from '../commands/command.js';
+import { CommandMethods } from '../commands/methods.js';
+import type { Apply, ResultKind } from '../commands/keyspace-methods.js';
+import type { RedisArg } from '../resp/types.js';
+
+export interface ExecOptions {
+  /** Reject with the first error reply (after every reply arrived) instead of keeping errors in place. */
+  raiseOnError?: boolean;
+}
+
+/** Runs collected commands. Implemented by each client kind. */
+export interface BatchExecutor {
+  /** Not atomic: one result per command in order, error replies in place. */
+  pipeline(cmds: readonly Command<unknown>[]): Promise<unknown[]>;
+  /** MULTI/EXEC: results in order (exec-time errors in place); null when a WATCHed key changed. */
+  transaction(cmds: readonly Command<unknown>[]): Promise<unknown[] | null>;
+}
+
+/** A command given as data: `['set', 'a', '1']`. */
+export type CommandTuple = readonly [name: string, ...args: RedisArg[]];
+
+export interface PipelineKind<Acc extends unknown[]> extends ResultKind {
+  readonly out: Pipeline<[...Acc, this['value'] | ReplyError]>;
+}
+
+export interface MultiKind<Acc extends unknown[]> extends ResultKind {
+  readonly out: Multi<[...Acc, this['value'] | ReplyError]>;
+}
+
+function fromTuples(tuples: readonly CommandTuple[]): Command<unknown>[] {
+  return tuples.map((t) => {
+    if (!Array.isArray(t) || typeof t[0] !== 'string') {
+      throw new TypeError(`pipeline([...]): each entry must be [name, ...args], got ${JSON.stringify(t)}`);
+    }
+    return { name: t[0].toUpperCase(), args: t.slice(1) as RedisArg[] };
+  });
+}
+
+function raiseFirst<T extends unknown[]>(results: T): T {
+  for (const r of results) if (r instanceof Error) throw r;
+  return results;
+}
+
+export class Pipeline<Acc extends unknown[] = []> extends CommandMethods<PipelineKind<Acc>> {
+  readonly #executor: BatchExecutor;
+  readonly #cmds: Command<unknown>[];
+
+  constructor(executor: BatchExecutor, tuples?: readonly CommandTuple[]) {
+    super();
+    this.#executor = executor;
+    this.#cmds = tuples === undefined ? [] : fromTuples(tuples);
+  }
+
+  protected _run<T>(cmd: Command<T>): Apply<PipelineKind<Acc>, T> {
+    this.#cmds.push(cmd as Command<unknown>);
+    return this as unknown as Apply<PipelineKind<Acc>, T>;
+  }
+
+  /** Adds a prepared command (used by script helpers). */
+  add<T>(cmd: Command<T>): Pipeline<[...Acc, T | ReplyError]> {
+    return this._run(cmd);
+  }
+
+  get length(): number {
+    return this.#cmds.length;
+  }
+
+  /** The commands collected so far, as data. */
+  get commands(): readonly Command<unknown>[] {
+    return this.#cmds;
+  }
+
+  async exec(options?: ExecOptions): Promise<Acc> {
+    if (this.#cmds.length === 0) return [] as unknown as Acc;
+    const results = (await this.#executor.pipeline(this.#cmds)) as Acc;
+    return options?.raiseOnError ? raiseFirst(results) : results;
+  }
+}
+
+export class Multi<Acc extends unknown[] = []> extends CommandMethods<MultiKind<Acc>> {
+  readonly #executor: BatchExecutor;
+  readonly #cmds: Command<unknown>[];
+  #done = false;
+
+  constructor(executor: BatchExecutor, tuples?: readonly CommandTuple[]) {
+    super();
+    this.#executor = executor;
+    this.#cmds = tuples === undefined ? [] : fromTuples(tuples);
+  }
+
+  protected _run<T>(cmd: Command<T>): Apply<MultiKind<Acc>, T> {
+    if (this.#done) throw new TypeError('This transaction was already executed or discarded');
+    this.#cmds.push(cmd as Command<unknown>);
+    return this as unknown as Apply<MultiKind<Acc>, T>;
+  }
+
+  add<T>(cmd: Command<T>): Multi<[...Acc, T | ReplyError]> {
+    return this._run(cmd);
+  }
+
+  get length(): number {
+    return this.#cmds.length;
+  }
+
+  get commands(): readonly Command<unknown>[] {
+    return this.#cmds;
+  }
+
+  /**
+   * Sends MULTI, the commands and EXEC in one write. Rejects with ExecAbortError when the server
+   * refused a command while queueing (nothing ran). Exec-time errors stay in place and the other
+   * commands were applied: Redis has no rollback. Resolves null only inside `watch()`, when a
+   * watched key changed.
+   */
+  async exec(options?: ExecOptions): Promise<Acc> {
+    if (this.#done) throw new TypeError('This transaction was already executed or discarded');
+    this.#done = true;
+    const results = await this.#executor.transaction(this.#cmds);
+    if (results === null) return null as unknown as Acc;
+    return options?.raiseOnError ? raiseFirst(results as Acc) : (results as Acc);
+  }
+
+  /** Drops the collected commands. Nothing was sent, so nothing is sent. */
+  discard(): void {
+    this.#done = true;
+    this.#cmds.length = 0;
+  }
+}

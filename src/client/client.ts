@@ -1,0 +1,162 @@
+/**
+ * The standalone client: typed methods over one multiplexed connection, `pipeline()`, `multi()`,
+ * `watch()`, and a pool of dedicated connections for WATCH and blocking commands.
+ * Thin on purpose: commands are built in commands/, written in connection/, batched in batch/.
+ */
+import { EventEmitter } from 'node:events';
+import { SlotlineError } from '../errors.js';
+import type { Command } from '../commands/command.js';
+import { CommandMethods } from '../commands/methods.js';
+import type { Apply, AsPromise, RedisKey } from '../commands/keyspace-methods.js';
+import { isBlocking } from '../commands/keys.js';
+import { Connection } from '../connection/connection.js';
+import { ConnectionPool } from '../connection/pool.js';
+import { resolveOptions, type ClientOptions, type ResolvedOptions } from '../connection/options.js';
+import { Multi, Pipeline, type BatchExecutor, type CommandTuple } from '../batch/builders.js';
+import { runSliced } from '../batch/slices.js';
+import { readTransaction, transactionBlock } from '../batch/transaction.js';
+import { runWatch, type WatchCallback, type WatchOptions } from '../batch/watch.js';
+import type { RespValue } from '../resp/types.js';
+
+export interface ClientEvents {
+  ready: [];
+  error: [Error];
+  reconnecting: [{ attempt: number; delay: number }];
+  end: [];
+  push: [RespValue[]];
+}
+
+/** Commands whose effect is connection state: they would leak into other callers' commands. */
+const CONNECTION_STATE: Record<string, string> = {
+  WATCH: 'WATCH is connection state: use client.watch(keys, async (tx) => ...) which runs on a dedicated connection',
+  UNWATCH: 'UNWATCH is connection state: use client.watch(keys, ...) which unwatches for you',
+  MULTI: 'use client.multi().cmd(...).exec(), which writes MULTI…EXEC as one block',
+  EXEC: 'use client.multi().cmd(...).exec(), which writes MULTI…EXEC as one block',
+  DISCARD: 'use client.multi() and its discard()',
+  SELECT: 'SELECT would switch the database under every caller of the shared connection: use the `db` option',
+  SUBSCRIBE: 'pub/sub is not supported on the shared connection yet',
+  PSUBSCRIBE: 'pub/sub is not supported on the shared connection yet',
+  SSUBSCRIBE: 'pub/sub is not supported on the shared connection yet',
+  MONITOR: 'MONITOR takes over the connection and is not supported',
+  QUIT: 'use client.close()',
+  RESET: 'RESET would drop the handshake state of the shared connection',
+};
+
+export class Client extends CommandMethods<AsPromise> {
+  readonly options: ResolvedOptions;
+  readonly #conn: Connection;
+  readonly #events = new EventEmitter<ClientEvents>();
+  #pool: ConnectionPool | undefined;
+
+  constructor(options: ClientOptions | string = {}) {
+    super();
+    this.options = resolveOptions(options);
+    this.#conn = new Connection(this.options);
+    for (const event of ['ready', 'reconnecting', 'end', 'push'] as const) {
+      this.#conn.on(event, (...args: unknown[]) => (this.#events.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args));
+    }
+    this.#conn.on('error', (error) => {
+      if (this.#events.listenerCount('error') > 0) this.#events.emit('error', error);
+    });
+  }
+
+  on<E extends keyof ClientEvents>(event: E, listener: (...args: ClientEvents[E]) => void): this {
+    this.#events.on(event, listener as never);
+    return this;
+  }
+  off<E extends keyof ClientEvents>(event: E, listener: (...args: ClientEvents[E]) => void): this {
+    this.#events.off(event, listener as never);
+    return this;
+  }
+
+  get status(): Connection['status'] {
+    return this.#conn.status;
+  }
+  /** The RESP version the connection negotiated (3, or 2 on servers without HELLO). */
+  get protocol(): 2 | 3 {
+    return this.#conn.protocol;
+  }
+
+  async connect(): Promise<this> {
+    await this.#conn.connect();
+    return this;
+  }
+
+  /** Graceful: pending replies arrive, then QUIT. */
+  async close(): Promise<void> {
+    await Promise.all([this.#conn.close(), this.#pool?.close()]);
+  }
+
+  /** Immediate: pending commands are rejected with ConnectionError. */
+  disconnect(): void {
+    this.#conn.disconnect();
+    void this.#pool?.close();
+  }
+
+  protected _run<T>(cmd: Command<T>): Apply<AsPromise, T> {
+    const refusal = CONNECTION_STATE[cmd.name];
+    if (refusal !== undefined) return Promise.reject(new SlotlineError(`${cmd.name} refused on the shared connection: ${refusal}`));
+    if (isBlocking(cmd.name, cmd.args)) return this.#runBlocking(cmd);
+    return this.#conn.send(cmd);
+  }
+
+  async #runBlocking<T>(cmd: Command<T>): Promise<T> {
+    const pool = this.#poolOf();
+    const c = await pool.acquire();
+    try {
+      const out = await c.send(cmd);
+      await pool.release(c);
+      return out;
+    } catch (error) {
+      // A reply error leaves the connection clean; anything else leaves it in doubt.
+      if (c.status === 'ready' && error instanceof SlotlineError && error.name === 'ReplyError') await pool.release(c);
+      else await pool.destroy(c);
+      throw error;
+    }
+  }
+
+  #poolOf(): ConnectionPool {
+    this.#pool ??= new ConnectionPool(this.options);
+    return this.#pool;
+  }
+
+  readonly #executor: BatchExecutor = {
+    pipeline: (cmds) => runSliced(cmds, this.options.maxBatch, (slice) => this.#conn.sendBatch(slice)),
+    transaction: async (cmds) => {
+      const replies = await this.#conn.sendBatch(transactionBlock(cmds));
+      const outcome = readTransaction(replies, cmds);
+      switch (outcome.kind) {
+        case 'ran':
+          return outcome.results;
+        case 'watch-aborted':
+          return null;
+        case 'aborted':
+        case 'redirected':
+          throw outcome.error;
+      }
+    },
+  };
+
+  /** A non-atomic batch: `await client.pipeline().set('a', '1').get('a').exec()`. */
+  pipeline(commands?: readonly CommandTuple[]): Pipeline {
+    return new Pipeline(this.#executor, commands);
+  }
+
+  /** MULTI/EXEC: queue-time errors abort everything (ExecAbortError), exec-time errors stay in place. */
+  multi(commands?: readonly CommandTuple[]): Multi {
+    return new Multi(this.#executor, commands);
+  }
+
+  /**
+   * Optimistic transaction on a dedicated connection: WATCH `keys`, read through `tx`, return
+   * `tx.multi()...` to commit; retried with jittered backoff while a watched key changes.
+   * Resolves with the EXEC results, or null when the callback returned nothing.
+   */
+  watch<R extends unknown[]>(keys: RedisKey | readonly RedisKey[], fn: WatchCallback<R>, options?: WatchOptions): Promise<R | null> {
+    return runWatch(this.#poolOf(), keys, fn, options);
+  }
+}
+
+export function createClient(options: ClientOptions | string = {}): Client {
+  return new Client(options);
+}

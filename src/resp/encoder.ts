@@ -1,0 +1,228 @@
+/**
+ * RESP command encoding: a command is an array of bulk strings (`*N\r\n` then `$len\r\n<bytes>\r\n`
+ * per part). Owns argument validation (checkArgs), one-off encoding (encodeCommand) and batch
+ * encoding for one socket write (CommandWriter). Pure: no sockets; imports only errors and
+ * resp/types.
+ *
+ * CommandWriter memory layout — a slab is filled front to back and never rewritten:
+ *
+ *   slab:  [ taken earlier | start ... off = this batch | free ]
+ *   take() hands out slab[start, off) and moves start to off, so a chunk the socket still
+ *   holds is never overwritten. A Buffer argument of BIG_ARG bytes or more is not copied: it is
+ *   handed out as a chunk of its own between two slab chunks. Chunks are at most SLAB_SIZE
+ *   bytes (or one big argument), so a batch of any size never needs one giant allocation.
+ */
+import { ArgumentTypeError } from '../errors.js';
+import type { RedisArg } from './types.js';
+
+/** Buffer arguments from this size go out as their own chunk instead of being copied. */
+export const BIG_ARG = 16 * 1024;
+/** Size of a fresh slab; also the largest chunk that holds more than one argument. */
+export const SLAB_SIZE = 64 * 1024;
+/** Strings up to this many UTF-16 units take the JS byte loop (no native call) when ASCII. */
+const SHORT_STRING = 48;
+/** Room for `*` or `$`, up to 16 digits, a sign and CRLF. */
+const HEADER_ROOM = 20;
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Refuses, before anything is queued or written, an argument RESP cannot carry: anything but
+ * a string, a Buffer or a finite number. The error names the command and the argument index.
+ */
+export function checkArgs(name: string, args: readonly unknown[]): void {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (typeof arg === 'string') continue;
+    if (typeof arg === 'number' ? Number.isFinite(arg) : Buffer.isBuffer(arg)) continue;
+    throw new ArgumentTypeError(name, i, arg);
+  }
+}
+
+/**
+ * One command in one Buffer. Arguments must have passed checkArgs(). The bytes come from a
+ * shared slab (never rewritten once handed out), so small commands cost no allocation.
+ */
+export function encodeCommand(name: string, args: readonly RedisArg[]): Buffer {
+  shared.add(name, args);
+  const chunks = shared.take();
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+}
+
+/** Encodes many commands into few chunks for one write (see the layout above). */
+export class CommandWriter {
+  #slab: Buffer = EMPTY;
+  #start = 0;
+  #off = 0;
+  #chunks: Buffer[] = [];
+  #commands = 0;
+
+  /** Commands added since the last take(). */
+  get length(): number {
+    return this.#commands;
+  }
+
+  /** Appends one command. Throws ArgumentTypeError (and writes nothing) on a bad argument. */
+  add(name: string, args: readonly RedisArg[]): void {
+    checkArgs(name, args);
+    this.#ensure(HEADER_ROOM);
+    this.#off = writeHeader(this.#slab, this.#off, 42, args.length + 1);
+    this.#string(name);
+    for (let i = 0; i < args.length; i++) {
+      const arg = args[i]!;
+      if (typeof arg === 'string') this.#string(arg);
+      else if (typeof arg === 'number') this.#number(arg);
+      else this.#buffer(arg);
+    }
+    this.#commands++;
+  }
+
+  /** The chunks of every command added since the last take(), in order. Never rewritten. */
+  take(): Buffer[] {
+    this.#seal();
+    const chunks = this.#chunks;
+    this.#chunks = [];
+    this.#commands = 0;
+    return chunks;
+  }
+
+  /** Drops what was added since the last take(). */
+  clear(): void {
+    this.#off = this.#start;
+    this.#chunks = [];
+    this.#commands = 0;
+  }
+
+  #string(s: string): void {
+    const n = s.length;
+    if (n <= SHORT_STRING) {
+      this.#ensure(HEADER_ROOM + 3 * n);
+      let ascii = true;
+      for (let i = 0; i < n; i++) {
+        if (s.charCodeAt(i) > 127) {
+          ascii = false;
+          break;
+        }
+      }
+      const slab = this.#slab;
+      let off = this.#off;
+      if (ascii) {
+        off = writeHeader(slab, off, 36, n);
+        for (let i = 0; i < n; i++) slab[off++] = s.charCodeAt(i);
+      } else {
+        const size = Buffer.byteLength(s);
+        off = writeHeader(slab, off, 36, size);
+        off += slab.write(s, off, size, 'utf8');
+      }
+      slab[off++] = 13;
+      slab[off++] = 10;
+      this.#off = off;
+      return;
+    }
+    const size = Buffer.byteLength(s);
+    if (size >= BIG_ARG) {
+      this.#buffer(Buffer.from(s, 'utf8'));
+      return;
+    }
+    this.#ensure(HEADER_ROOM + size);
+    const slab = this.#slab;
+    let off = writeHeader(slab, this.#off, 36, size);
+    off += slab.write(s, off, size, 'utf8');
+    slab[off++] = 13;
+    slab[off++] = 10;
+    this.#off = off;
+  }
+
+  #number(value: number): void {
+    if (!Number.isSafeInteger(value)) {
+      this.#string(numberText(value));
+      return;
+    }
+    this.#ensure(2 * HEADER_ROOM);
+    const slab = this.#slab;
+    const negative = value < 0;
+    const abs = negative ? -value : value;
+    const digits = digitCount(abs);
+    let off = writeHeader(slab, this.#off, 36, digits + (negative ? 1 : 0));
+    if (negative) slab[off++] = 45;
+    off = writeDigits(slab, off, abs, digits);
+    slab[off++] = 13;
+    slab[off++] = 10;
+    this.#off = off;
+  }
+
+  #buffer(arg: Buffer): void {
+    const n = arg.length;
+    if (n < BIG_ARG) {
+      this.#ensure(HEADER_ROOM + n);
+      let off = writeHeader(this.#slab, this.#off, 36, n);
+      off += arg.copy(this.#slab, off);
+      this.#slab[off++] = 13;
+      this.#slab[off++] = 10;
+      this.#off = off;
+      return;
+    }
+    this.#ensure(HEADER_ROOM);
+    this.#off = writeHeader(this.#slab, this.#off, 36, n);
+    this.#seal();
+    this.#chunks.push(arg); // not copied: the caller's memory goes to the socket as is
+    this.#ensure(2);
+    this.#slab[this.#off++] = 13;
+    this.#slab[this.#off++] = 10;
+  }
+
+  /** Makes room for `size` bytes at #off, sealing the current chunk if a new slab is needed. */
+  #ensure(size: number): void {
+    if (this.#slab.length - this.#off >= size) return;
+    this.#seal();
+    this.#slab = Buffer.allocUnsafeSlow(Math.max(SLAB_SIZE, size));
+    this.#start = this.#off = 0;
+  }
+
+  /** Moves slab[start, off) to the chunk list; those bytes are never written again. */
+  #seal(): void {
+    if (this.#off > this.#start) {
+      this.#chunks.push(this.#slab.subarray(this.#start, this.#off));
+      this.#start = this.#off;
+    }
+  }
+}
+
+const shared = new CommandWriter();
+
+/**
+ * Decimal text for Redis. Integers beyond 2^53 are written exactly (2 ** 60 is
+ * 1152921504606846976, not JS's shortest form 1152921504606847000); -0 is "0".
+ */
+function numberText(value: number): string {
+  return Number.isInteger(value) && Math.abs(value) < 1e21 ? BigInt(value).toString() : String(value);
+}
+
+/** Writes `<type><n>\r\n` at off and returns the offset after it. */
+function writeHeader(buf: Buffer, off: number, type: number, n: number): number {
+  buf[off++] = type;
+  off = writeDigits(buf, off, n, digitCount(n));
+  buf[off++] = 13;
+  buf[off++] = 10;
+  return off;
+}
+
+function writeDigits(buf: Buffer, off: number, n: number, digits: number): number {
+  let p = off + digits;
+  const end = p;
+  do {
+    const q = Math.floor(n / 10);
+    buf[--p] = 48 + (n - q * 10);
+    n = q;
+  } while (n > 0);
+  return end;
+}
+
+function digitCount(n: number): number {
+  let digits = 1;
+  while (n >= 10) {
+    n = Math.floor(n / 10);
+    digits++;
+  }
+  return digits;
+}

@@ -1,0 +1,96 @@
+/**
+ * The harness's front door for anything that needs real servers (tests, benchmarks, the
+ * demo): free ports, a standalone server, a cluster, and out-of-band commands through
+ * redis-cli. Servers run as `redis-server` from PATH on 127.0.0.1; with
+ * SLOTLINE_TEST_DOCKER=1 and a reachable Docker engine, startStandalone runs a Valkey
+ * container instead. Must not import vitest or anything from src/: the client under test
+ * may be broken, and the harness must still tell whether the server is up.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { getFreePort } from './ports.js';
+import { releaseDir, trackDir } from './reaper.js';
+import { RedisProcess, ServerStartError, type ServerHandle } from './redis-process.js';
+
+export { getFreeClusterPort, getFreePort } from './ports.js';
+export { startCluster, type ClusterHandle, type ClusterNode, type ClusterOptions } from './cluster.js';
+export { answersPing, probe, probeOne, ProbeReplyError, type ProbeReply } from './probe.js';
+export { ServerStartError, type Endpoint, type ServerHandle } from './redis-process.js';
+
+export interface StandaloneOptions {
+  /** Extra redis-server arguments, e.g. ['--maxmemory', '1mb']. */
+  args?: readonly string[];
+  /** Sets --requirepass; the readiness probe authenticates with it. */
+  password?: string;
+}
+
+export type StandaloneServer = ServerHandle;
+
+const START_ATTEMPTS = 3;
+
+export async function startStandalone(options: StandaloneOptions = {}): Promise<StandaloneServer> {
+  if (process.env['SLOTLINE_TEST_DOCKER'] === '1') {
+    const { startContainerStandalone } = await import('./docker.js');
+    const server = await startContainerStandalone(options);
+    if (server !== undefined) return server;
+  }
+  const args = [
+    ...(options.password === undefined ? [] : ['--requirepass', options.password]),
+    ...(options.args ?? []),
+  ];
+  for (let attempt = 1; ; attempt++) {
+    const port = await getFreePort();
+    const dir = await mkdtemp(join(tmpdir(), 'slotline-standalone-'));
+    trackDir(dir);
+    const server = new RedisProcess({ port, dir, args, password: options.password });
+    try {
+      await server.start();
+    } catch (error) {
+      await releaseDir(dir);
+      // An early exit is most likely the port taken between choosing and binding it.
+      if (error instanceof ServerStartError && error.kind === 'exited' && attempt < START_ATTEMPTS) continue;
+      throw error;
+    }
+    return {
+      host: server.host,
+      port,
+      dir,
+      get pid() {
+        return server.pid;
+      },
+      async stop() {
+        await server.stop();
+        await releaseDir(dir);
+      },
+      kill: (signal) => server.kill(signal),
+      async restart() {
+        trackDir(dir);
+        await server.restart();
+      },
+    };
+  }
+}
+
+/**
+ * Runs `redis-cli -h 127.0.0.1 -p <port> ...args` and resolves with its output without the
+ * final newline. Error replies come back as text ("ERR ..."), as redis-cli prints them;
+ * only a failure of redis-cli itself (e.g. connection refused) rejects.
+ */
+export function redisCli(port: number, ...args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      'redis-cli',
+      ['-h', '127.0.0.1', '-p', String(port), ...args],
+      { timeout: 10_000, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error) {
+          reject(new Error(`redis-cli -p ${port} ${args.join(' ')} failed: ${stderr || stdout || error.message}`));
+          return;
+        }
+        resolve(stdout.replace(/\r?\n$/, ''));
+      },
+    );
+  });
+}
