@@ -118,7 +118,12 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 
   /** Sends one command; resolves with its (transformed) reply, rejects with its error. */
   send<T>(cmd: Command<T>): Promise<T> {
-    checkArgs(cmd.name, cmd.args);
+    // A bad argument is the caller's bug, but it still arrives as a rejection like every other failure.
+    try {
+      checkArgs(cmd.name, cmd.args);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (channels.command.hasSubscribers) {
       const ctx = { command: cmd.name, server: this.address, ...(this.options.traceArguments ? { args: cmd.args } : {}) };
       return channels.command.tracePromise(() => this.#send(cmd), ctx);
@@ -186,10 +191,12 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       this.disconnect();
       return;
     }
+    // QUIT is queued while still 'ready' so it lines up behind every command already accepted.
+    const quit = this.#send({ name: 'QUIT', args: NO_ARGS }).catch(() => undefined);
     this.#status = 'closing';
     this.#clearReconnect();
     const socket = this.#socket;
-    await this.#send({ name: 'QUIT', args: NO_ARGS }).catch(() => undefined);
+    await quit;
     if (socket !== undefined && !socket.destroyed) {
       await new Promise<void>((resolve) => {
         socket.once('close', () => resolve());

@@ -195,6 +195,8 @@ describe('standalone client with servers of its own', () => {
     const slow = c.call('DEBUG', 'SLEEP', '0.5');
     const err = await slow.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TimeoutError);
+    // Let the server wake up; its late +OK is then the next reply on the socket.
+    await new Promise((r) => setTimeout(r, 400));
     // The late +OK of DEBUG SLEEP must not be handed to this GET.
     const after = await Promise.all([c.get('a'), c.echo('x'), c.incr('n')]);
     expect(after).toEqual(['1', 'x', 1]);
