@@ -1,0 +1,173 @@
+/**
+ * The cluster client: the same typed methods, pipeline(), multi() and watch() as the standalone
+ * client, with every command sent where its slot lives. Thin on purpose: the topology (slot map,
+ * node connections, refresh) is in topology.ts, sending and redirect handling in dispatch.ts,
+ * planning and merging are pure (plan.ts, merge.ts).
+ */
+import { EventEmitter } from 'node:events';
+import { ClusterError, ReplyError, SlotlineError } from '../errors.js';
+import type { Command } from '../commands/command.js';
+import { CommandMethods } from '../commands/methods.js';
+import { flattenKeys, type Apply, type AsPromise, type RedisKey } from '../commands/keyspace-methods.js';
+import { sharedConnectionRefusal } from '../commands/connection-state.js';
+import { isBlocking } from '../commands/keys.js';
+import { Multi, Pipeline, type BatchExecutor, type CommandTuple } from '../batch/builders.js';
+import { runWatch, type WatchCallback, type WatchOptions } from '../batch/watch.js';
+import type { RedisArg } from '../resp/types.js';
+import { commonSlotOf, runCommand, runPipeline, runTransaction } from './dispatch.js';
+import { resolveClusterOptions, type ClusterOptions, type ResolvedClusterOptions } from './options.js';
+import { scanPrimaries, type ClusterScanOptions } from './scan.js';
+import { keySlot } from './slot.js';
+import type { NodeInfo, SlotMap } from './slot-map.js';
+import { keySpread, type KeySpread } from './spread.js';
+import { Topology, type ClusterStats } from './topology.js';
+
+export interface ClusterEvents {
+  /** The slot map was read again (periodic, after MOVED, after a node was lost). */
+  refresh: [SlotMap];
+  /** Background problems (a refresh that failed, a node's socket error); commands get their own errors. */
+  error: [Error];
+}
+
+export class Cluster extends CommandMethods<AsPromise> {
+  readonly options: ResolvedClusterOptions;
+  readonly #topology: Topology;
+  readonly #events = new EventEmitter<ClusterEvents>();
+
+  constructor(options: ClusterOptions) {
+    super();
+    this.options = resolveClusterOptions(options);
+    this.#topology = new Topology(this.options);
+    this.#topology.on('refresh', (map) => this.#events.emit('refresh', map));
+    this.#topology.on('error', (error) => {
+      if (this.#events.listenerCount('error') > 0) this.#events.emit('error', error);
+    });
+  }
+
+  on<E extends keyof ClusterEvents>(event: E, listener: (...args: ClusterEvents[E]) => void): this {
+    this.#events.on(event, listener as never);
+    return this;
+  }
+  off<E extends keyof ClusterEvents>(event: E, listener: (...args: ClusterEvents[E]) => void): this {
+    this.#events.off(event, listener as never);
+    return this;
+  }
+
+  /** Discovers the topology from the seeds; rejects naming every seed tried and why it failed. */
+  async connect(): Promise<this> {
+    await this.#topology.start();
+    return this;
+  }
+
+  /** Reads the topology now. */
+  refresh(): Promise<void> {
+    return this.#topology.refresh();
+  }
+
+  /** The current slot map snapshot. */
+  get slotMap(): SlotMap {
+    return this.#topology.slotMap;
+  }
+
+  /** Counters of redirects, retries and refreshes since the client was created. */
+  get stats(): Readonly<ClusterStats> {
+    return this.#topology.stats;
+  }
+
+  /** The primary that owns `key`'s slot now, if known. */
+  nodeFor(key: RedisKey): NodeInfo | undefined {
+    return this.#topology.slotMap.primaryOf(keySlot(key));
+  }
+
+  /** How `keys` spread over slots and nodes: spots hash tags that pin the load to one slot. */
+  keySpread(keys: Iterable<RedisArg>): KeySpread {
+    return keySpread(keys, this.#topology.slotMap);
+  }
+
+  /** Every key of every primary (SCAN per node), e.g. `for await (const k of cluster.scanIterator({ match: 'user:*' }))`. */
+  scanIterator(options?: ClusterScanOptions): AsyncGenerator<string, void, undefined> {
+    return scanPrimaries(this.#topology.slotMap.primaries(), (n) => this.#topology.connection(n), options);
+  }
+
+  /** Graceful: pending replies arrive on every node, then the connections close. */
+  close(): Promise<void> {
+    return this.#topology.close();
+  }
+
+  /** Immediate: pending commands are rejected. */
+  disconnect(): void {
+    this.#topology.disconnect();
+  }
+
+  protected _run<T>(cmd: Command<T>): Apply<AsPromise, T> {
+    const refusal = sharedConnectionRefusal(cmd.name, true);
+    if (refusal !== undefined) return Promise.reject(new SlotlineError(refusal));
+    if (isBlocking(cmd.name, cmd.args)) return this.#runBlocking(cmd);
+    return runCommand(this.#topology, cmd);
+  }
+
+  /** Blocking commands wait on a dedicated connection to the slot's owner, never on the shared one. */
+  async #runBlocking<T>(cmd: Command<T>): Promise<T> {
+    const slot = commonSlotOf(cmd.name, [cmd as Command<unknown>]);
+    for (let attempt = 0; attempt <= this.options.maxRedirections; attempt++) {
+      const node = slot === undefined ? this.#topology.anyPrimary() : this.#topology.slotMap.primaryOf(slot);
+      if (node === undefined) throw new ClusterError(`${cmd.name}: slot ${slot} has no known owner`);
+      const pool = this.#topology.pool(node);
+      const conn = await pool.acquire();
+      try {
+        const out = await conn.send(cmd);
+        await pool.release(conn);
+        return out;
+      } catch (error) {
+        if (conn.status === 'ready' && error instanceof ReplyError) await pool.release(conn);
+        else await pool.destroy(conn);
+        if (error instanceof ReplyError && error.kind === 'moved' && error.redirect !== undefined) {
+          this.#topology.moved(error.redirect.slot, error.redirect);
+          continue;
+        }
+        throw error;
+      }
+    }
+    throw new ClusterError(`${cmd.name}: slot ${slot} was redirected more than ${this.options.maxRedirections} times`);
+  }
+
+  readonly #executor: BatchExecutor = {
+    pipeline: (cmds) => runPipeline(this.#topology, cmds),
+    transaction: (cmds) => runTransaction(this.#topology, cmds),
+  };
+
+  /**
+   * A non-atomic batch over any keys: one sub-pipeline per node, all sent at once, results in
+   * the order the commands were added.
+   */
+  pipeline(commands?: readonly CommandTuple[]): Pipeline {
+    return new Pipeline(this.#executor, commands);
+  }
+
+  /** MULTI/EXEC on the owner of the keys' slot; keys in several slots reject with CrossSlotError before anything is sent. */
+  multi(commands?: readonly CommandTuple[]): Multi {
+    return new Multi(this.#executor, commands);
+  }
+
+  /**
+   * Optimistic transaction on a dedicated connection to the owner of `keys` (they must share a
+   * slot: use a hash tag). Retried while a watched key changes, like the standalone `watch()`.
+   */
+  async watch<R extends unknown[]>(keys: RedisKey | readonly RedisKey[], fn: WatchCallback<R>, options?: WatchOptions): Promise<R | null> {
+    const list = flattenKeys([keys]);
+    if (list.length === 0) throw new TypeError('watch(): give at least one key');
+    const slot = commonSlotOf('WATCH', [{ name: 'WATCH', args: list }])!;
+    const owner = this.#topology.slotMap.primaryOf(slot);
+    if (owner === undefined) {
+      await this.#topology.refresh();
+      const again = this.#topology.slotMap.primaryOf(slot);
+      if (again === undefined) throw new ClusterError(`WATCH: slot ${slot} has no known owner`);
+      return runWatch(this.#topology.pool(again), list, fn, options);
+    }
+    return runWatch(this.#topology.pool(owner), list, fn, options);
+  }
+}
+
+export function createCluster(options: ClusterOptions): Cluster {
+  return new Cluster(options);
+}
