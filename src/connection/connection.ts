@@ -286,7 +286,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   #flush = (): void => {
     this.#flushScheduled = false;
     const socket = this.#socket;
-    if (socket === undefined || this.#status !== 'ready' || this.#socketBusy) return;
+    // 'closing' still writes: close() queues QUIT behind the accepted commands, then flips the status.
+    if (socket === undefined || (this.#status !== 'ready' && this.#status !== 'closing') || this.#socketBusy) return;
     const batch = this.#toWrite;
     if (batch.length === 0) return;
     this.#toWrite = [];
