@@ -55,8 +55,8 @@ function retryReason(reply: unknown): 'moved' | 'ask' | 'wait' | 'reroute' | und
         return undefined;
     }
   }
-  // Never written: safe to send elsewhere. Closed by the user: not ours to retry.
-  if (reply instanceof ConnectionError && !reply.written && reply.reason !== 'client-closed') return 'reroute';
+  // Never written: safe to send elsewhere (retryEntry stops when the user closed the client).
+  if (reply instanceof ConnectionError && !reply.written) return 'reroute';
   return undefined;
 }
 
@@ -217,7 +217,7 @@ async function retryEntry(topology: Topology, r: Retry): Promise<Reply> {
   let reply: Reply = r.first;
   for (let attempt = 1; attempt <= maxRedirections; attempt++) {
     const reason = retryReason(reply);
-    if (reason === undefined) return reply;
+    if (reason === undefined || topology.closed) return reply;
     let target: NodeAddress | undefined;
     let asking = false;
     if (reason === 'moved') {
@@ -300,8 +300,19 @@ export async function runTransaction(topology: Topology, cmds: readonly Command<
       continue;
     }
     visited.push(nodeKey(node));
-    const conn = topology.connection(node);
-    const outcome = readTransaction(await sendTransaction(conn, cmds, transactionBlock(cmds)), cmds);
+    let replies: unknown[];
+    try {
+      replies = await sendTransaction(topology.connection(node), cmds, transactionBlock(cmds));
+    } catch (error) {
+      // Nothing of the block was written (its node was gone): it ran nowhere, send it again.
+      const failure = batchFailure(error, 0);
+      if (retryReason(failure) !== 'reroute' || topology.closed) throw failure;
+      topology.stats.connectionRetries++;
+      await delay(Math.min(1000, retryDelay * 2 ** Math.min(attempt, 5)));
+      await topology.refresh().catch(() => undefined);
+      continue;
+    }
+    const outcome = readTransaction(replies, cmds);
     switch (outcome.kind) {
       case 'ran':
         return outcome.results;

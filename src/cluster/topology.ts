@@ -8,7 +8,7 @@
  * code that planned against the old one keeps a consistent view and is corrected by MOVED.
  */
 import { EventEmitter } from 'node:events';
-import { ClusterError, ConnectionError, ReplyError } from '../errors.js';
+import { ClusterError, ConnectionError, ReplyError, TimeoutError } from '../errors.js';
 import { Connection } from '../connection/connection.js';
 import { ConnectionPool } from '../connection/pool.js';
 import type { HandshakeSettings } from '../connection/handshake.js';
@@ -201,11 +201,11 @@ export class Topology extends EventEmitter<TopologyEvents> {
       const fromMap = { seedHost: addr.host, mapAddress: this.options.mapAddress, tls: this.options.node.tls !== undefined };
       let reply: RespValue;
       try {
-        reply = await conn.send({ name: 'CLUSTER', args: ['SHARDS'] });
+        reply = await withTimeout(conn.send({ name: 'CLUSTER', args: ['SHARDS'] }), this.options.node.connectTimeout, addr);
       } catch (error) {
         // Servers before 7.0 only know CLUSTER SLOTS.
         if (!(error instanceof ReplyError) || !/unknown subcommand|unknown command/i.test(error.message)) throw error;
-        return SlotMap.fromSlots(await conn.send({ name: 'CLUSTER', args: ['SLOTS'] }), fromMap);
+        return SlotMap.fromSlots(await withTimeout(conn.send({ name: 'CLUSTER', args: ['SLOTS'] }), this.options.node.connectTimeout, addr), fromMap);
       }
       return SlotMap.fromShards(reply, fromMap);
     } finally {
@@ -264,6 +264,15 @@ export class Topology extends EventEmitter<TopologyEvents> {
   }
 }
 
+/** A node that accepts the socket but never answers must not hold every later refresh hostage. */
+function withTimeout<T>(promise: Promise<T>, ms: number, addr: NodeAddress): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TimeoutError(`CLUSTER SHARDS on ${nodeKey(addr)} timed out after ${ms} ms`, ms)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** The real cause in a few words: refused, auth, TLS, timeout, or the server's own message. */
 function describeFailure(error: unknown): string {
   if (error instanceof ConnectionError) {
@@ -274,6 +283,7 @@ function describeFailure(error: unknown): string {
     if (error.reason === 'handshake') return /WRONGPASS|NOAUTH|NOPERM|AUTH/.test(error.message) ? `auth (${error.message})` : error.message;
     return `${error.reason}: ${error.message}`;
   }
+  if (error instanceof TimeoutError) return `timeout (${error.message})`;
   if (error instanceof ReplyError) return error.kind === 'auth' ? `auth: ${error.message}` : error.message;
   return error instanceof Error ? error.message : String(error);
 }

@@ -173,10 +173,11 @@ describe('standalone client with servers of its own', () => {
     servers.push(server);
     const c = createClient({ port: server.port, reconnect: { initialDelay: 20, maxDelay: 200, maxAttempts: 100 } });
     await c.connect();
-    const sleeping = c.call('DEBUG', 'SLEEP', '2');
+    // The handler is attached now: the rejection arrives while kill() is still being awaited.
+    const sleeping = c.call('DEBUG', 'SLEEP', '2').catch((e: unknown) => e);
     await new Promise((r) => setTimeout(r, 100));
     await server.kill();
-    const err = await sleeping.catch((e: unknown) => e);
+    const err = await sleeping;
     expect(err).toBeInstanceOf(ConnectionError);
     expect((err as ConnectionError).written).toBe(true);
     await server.restart();
