@@ -142,6 +142,7 @@ class PlanBuilder {
   readonly nodes: NodeBatch[] = [];
   readonly assembly: Assembly[] = [];
   readonly #byKey = new Map<string, NodeBatch>();
+  readonly #byNode = new Map<NodeInfo, NodeBatch>();
   readonly #slotMap: SlotMap;
   readonly #options: PlanOptions | undefined;
   readonly #readOnly: { readonly readOnlyToReplica: boolean };
@@ -218,12 +219,18 @@ class PlanBuilder {
   }
 
   #push(node: NodeInfo, cmd: RoutableCommand, ref: EntryRef, slot: number): void {
-    const key = nodeKey(node);
-    let batch = this.#byKey.get(key);
+    // NodeInfo objects are shared by the snapshot, so identity finds the batch without
+    // building an address string per command; the address is the fallback for copies.
+    let batch = this.#byNode.get(node);
     if (batch === undefined) {
-      batch = { key, node, commands: [], refs: [], slots: [] };
-      this.#byKey.set(key, batch);
-      this.nodes.push(batch);
+      const key = nodeKey(node);
+      batch = this.#byKey.get(key);
+      if (batch === undefined) {
+        batch = { key, node, commands: [], refs: [], slots: [] };
+        this.#byKey.set(key, batch);
+        this.nodes.push(batch);
+      }
+      this.#byNode.set(node, batch);
     }
     batch.commands.push(cmd);
     batch.refs.push(ref);
