@@ -90,7 +90,7 @@ describe('pipeline()', () => {
     await small.connect();
     const p = small.pipeline();
     for (let i = 0; i < 100_000; i++) p.echo(String(i));
-    const results = await p.exec();
+    const results: unknown[] = await p.exec();
     expect(results.length).toBe(100_000);
     for (let i = 0; i < results.length; i += 997) expect(results[i]).toBe(String(i));
     expect(results[99_999]).toBe('99999');
