@@ -11,6 +11,7 @@ import { flattenKeys, type Apply, type AsPromise, type RedisKey } from '../comma
 import type { Connection } from '../connection/connection.js';
 import { Multi, type BatchExecutor } from './builders.js';
 import { readTransaction, transactionBlock } from './transaction.js';
+import { sendOne, sendPipeline, sendTransaction } from '../scripts/index.js';
 
 export interface WatchOptions {
   /** Attempts before WatchConflictError. Default 16. */
@@ -31,9 +32,9 @@ export class WatchTransaction extends CommandMethods<AsPromise> {
     super();
     this.#conn = conn;
     this.#executor = {
-      pipeline: (cmds) => conn.sendBatch(cmds),
+      pipeline: (cmds) => sendPipeline(conn, cmds),
       transaction: async (cmds) => {
-        const outcome = readTransaction(await conn.sendBatch(transactionBlock(cmds)), cmds);
+        const outcome = readTransaction(await sendTransaction(conn, cmds, transactionBlock(cmds)), cmds);
         if (outcome.kind === 'ran') return outcome.results;
         if (outcome.kind === 'watch-aborted') return null;
         throw outcome.error;
@@ -45,7 +46,7 @@ export class WatchTransaction extends CommandMethods<AsPromise> {
     if (cmd.name === 'MULTI' || cmd.name === 'EXEC' || cmd.name === 'DISCARD' || cmd.name === 'WATCH' || cmd.name === 'UNWATCH') {
       return Promise.reject(new SlotlineError(`${cmd.name} inside watch(): return tx.multi()...; from the callback instead`));
     }
-    return this.#conn.send(cmd);
+    return sendOne(this.#conn, cmd);
   }
 
   /** The transaction to commit: return it from the callback (do not exec it yourself). */

@@ -16,6 +16,7 @@ import { Multi, Pipeline, type BatchExecutor, type CommandTuple } from '../batch
 import { runSliced } from '../batch/slices.js';
 import { readTransaction, transactionBlock } from '../batch/transaction.js';
 import { runWatch, type WatchCallback, type WatchOptions } from '../batch/watch.js';
+import { sendOne, sendPipeline, sendTransaction } from '../scripts/index.js';
 import type { RespValue } from '../resp/types.js';
 
 export interface ClientEvents {
@@ -97,6 +98,7 @@ export class Client extends CommandMethods<AsPromise> {
     const refusal = CONNECTION_STATE[cmd.name];
     if (refusal !== undefined) return Promise.reject(new SlotlineError(`${cmd.name} refused on the shared connection: ${refusal}`));
     if (isBlocking(cmd.name, cmd.args)) return this.#runBlocking(cmd);
+    if (cmd.script !== undefined || cmd.library !== undefined) return sendOne(this.#conn, cmd);
     return this.#conn.send(cmd);
   }
 
@@ -121,9 +123,9 @@ export class Client extends CommandMethods<AsPromise> {
   }
 
   readonly #executor: BatchExecutor = {
-    pipeline: (cmds) => runSliced(cmds, this.options.maxBatch, (slice) => this.#conn.sendBatch(slice)),
+    pipeline: (cmds) => runSliced(cmds, this.options.maxBatch, (slice) => sendPipeline(this.#conn, slice)),
     transaction: async (cmds) => {
-      const replies = await this.#conn.sendBatch(transactionBlock(cmds));
+      const replies = await sendTransaction(this.#conn, cmds, transactionBlock(cmds));
       const outcome = readTransaction(replies, cmds);
       switch (outcome.kind) {
         case 'ran':

@@ -4,6 +4,20 @@
  */
 import type { RedisArg, RespValue } from '../resp/types.js';
 
+/** The script an EVALSHA/EVALSHA_RO needs on the server: what to SCRIPT LOAD when it is missing. */
+export interface ScriptRef {
+  /** SHA1 of `lua` (hex, lower case), as the server computes it. */
+  readonly sha: string;
+  readonly lua: string;
+}
+
+/** The library an FCALL/FCALL_RO needs on the server: what to FUNCTION LOAD when it is missing. */
+export interface LibraryRef {
+  /** From the code's `#!lua name=...` header. */
+  readonly name: string;
+  readonly code: string;
+}
+
 /** Turns a raw reply into the shape a typed method promises (the same under RESP2 and RESP3). */
 export type ReplyTransform<T> = (reply: RespValue) => T;
 
@@ -16,6 +30,10 @@ export interface Command<T = RespValue> {
   readonly transform?: ReplyTransform<T> | undefined;
   /** Decode this command's reply with Buffers instead of strings. */
   readonly returnBuffers?: boolean | undefined;
+  /** Set by runScript: senders in scripts/ load it first when the connection may lack it. */
+  readonly script?: ScriptRef | undefined;
+  /** Set by runFunction: senders in scripts/ load the library when the server lacks the function. */
+  readonly library?: LibraryRef | undefined;
 }
 
 export function command<T = RespValue>(

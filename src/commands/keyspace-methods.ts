@@ -9,6 +9,8 @@ import type { ReplyError } from '../errors.js';
 import type { RedisArg, RespValue } from '../resp/types.js';
 import { command, type Command, type ReplyTransform } from './command.js';
 import { asArray, asNumber, asNumberOrNull, asScanPage, asText } from './transforms.js';
+import { scriptCommand, type Script } from '../scripts/script.js';
+import { asFunctionList, functionCommand, type FunctionLibraryInfo, type Library, type RunFunctionOptions } from '../scripts/library.js';
 
 /** A key: UTF-8 string or binary Buffer. */
 export type RedisKey = string | Buffer;
@@ -258,6 +260,56 @@ export abstract class KeyspaceMethods<F extends ResultKind> {
   }
   fcallReadonly(fn: string, keys: readonly RedisKey[], args: readonly RedisArg[] = []): Apply<F, RespValue> {
     return this._cmd<RespValue>('FCALL_RO', [fn, keys.length, ...keys, ...args]);
+  }
+
+  // ── scripts and functions, managed: loaded when the server lacks them (see src/scripts) ──
+  /**
+   * Runs a script made by defineScript: EVALSHA, or EVALSHA_RO for a read-only script. The body
+   * is sent once per connection; after SCRIPT FLUSH or a restart it is loaded again by itself.
+   */
+  runScript(script: Script, keys: readonly RedisKey[] = [], args: readonly RedisArg[] = []): Apply<F, RespValue> {
+    return this._run(scriptCommand(script, keys, args));
+  }
+  /**
+   * Calls function `fn` of a library made by defineLibrary (FCALL, or FCALL_RO with
+   * `readOnly`). When the server does not have the function, the library is loaded
+   * (FUNCTION LOAD REPLACE) and the call retried once.
+   */
+  runFunction(
+    library: Library,
+    fn: string,
+    keys: readonly RedisKey[] = [],
+    args: readonly RedisArg[] = [],
+    options?: RunFunctionOptions,
+  ): Apply<F, RespValue> {
+    return this._run(functionCommand(library, fn, keys, args, options));
+  }
+  /** SCRIPT LOAD; resolves with the SHA1. */
+  scriptLoad(lua: string): Apply<F, string> {
+    return this._cmd('SCRIPT', ['LOAD', lua], asText);
+  }
+  scriptExists(...shas: string[]): Apply<F, boolean[]> {
+    return this._cmd('SCRIPT', ['EXISTS', ...shas], (r) => asArray(r).map((x) => x === 1 || x === true));
+  }
+  scriptFlush(mode?: 'SYNC' | 'ASYNC'): Apply<F, 'OK'> {
+    return this._cmd('SCRIPT', mode ? ['FLUSH', mode] : ['FLUSH'], ok);
+  }
+  /** FUNCTION LOAD [REPLACE]; resolves with the library name. */
+  functionLoad(code: string, options?: { replace?: boolean }): Apply<F, string> {
+    return this._cmd('FUNCTION', options?.replace ? ['LOAD', 'REPLACE', code] : ['LOAD', code], asText);
+  }
+  /** FUNCTION LIST, shaped the same under RESP2 and RESP3. */
+  functionList(options?: { libraryName?: string; withCode?: boolean }): Apply<F, FunctionLibraryInfo[]> {
+    const args: RedisArg[] = ['LIST'];
+    if (options?.libraryName !== undefined) args.push('LIBRARYNAME', options.libraryName);
+    if (options?.withCode) args.push('WITHCODE');
+    return this._cmd('FUNCTION', args, asFunctionList);
+  }
+  functionDelete(library: string): Apply<F, 'OK'> {
+    return this._cmd('FUNCTION', ['DELETE', library], ok);
+  }
+  functionFlush(mode?: 'SYNC' | 'ASYNC'): Apply<F, 'OK'> {
+    return this._cmd('FUNCTION', mode ? ['FLUSH', mode] : ['FLUSH'], ok);
   }
 }
 

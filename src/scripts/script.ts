@@ -1,0 +1,50 @@
+/**
+ * Scripts as values. defineScript hashes the Lua once, locally, so a call never needs the server
+ * to tell us the SHA1; scriptCommand turns a call into EVALSHA/EVALSHA_RO tagged with the script,
+ * which lets any sender (send.ts, a cluster node) load it when the server lacks it.
+ * Pure: no connection, no I/O. Imports only the command model.
+ */
+import { createHash } from 'node:crypto';
+import type { Command, ScriptRef } from '../commands/command.js';
+import type { RedisKey } from '../commands/keyspace-methods.js';
+import type { RedisArg, RespValue } from '../resp/types.js';
+
+export interface ScriptDefinition {
+  /** The Lua source, sent to the server once per connection (SCRIPT LOAD), then called by SHA1. */
+  lua: string;
+  /** How many keys every call passes. When set, a call with another count throws before anything is sent. */
+  keys?: number;
+  /**
+   * Run with EVALSHA_RO: the server refuses any write from the script, and a cluster client may
+   * send it to a replica. Leave unset for scripts that write.
+   */
+  readOnly?: boolean;
+}
+
+export interface Script extends ScriptRef {
+  readonly keys: number | undefined;
+  readonly readOnly: boolean;
+}
+
+export function defineScript(definition: ScriptDefinition): Script {
+  const { lua, keys, readOnly } = definition;
+  if (typeof lua !== 'string' || lua.length === 0) throw new TypeError('defineScript: `lua` must be a non-empty string');
+  if (keys !== undefined && (!Number.isInteger(keys) || keys < 0)) {
+    throw new TypeError(`defineScript: \`keys\` must be a non-negative integer, got ${String(keys)}`);
+  }
+  // The server hashes the bytes it receives; the encoder writes strings as UTF-8.
+  const sha = createHash('sha1').update(lua, 'utf8').digest('hex');
+  return Object.freeze({ lua, sha, keys, readOnly: readOnly === true });
+}
+
+/** The EVALSHA (or EVALSHA_RO) command for one call of `script`. */
+export function scriptCommand(script: Script, keys: readonly RedisKey[], args: readonly RedisArg[]): Command<RespValue> {
+  if (script.keys !== undefined && keys.length !== script.keys) {
+    throw new TypeError(`runScript: the script takes ${script.keys} key(s), got ${keys.length}`);
+  }
+  return {
+    name: script.readOnly ? 'EVALSHA_RO' : 'EVALSHA',
+    args: [script.sha, keys.length, ...keys, ...args],
+    script: { sha: script.sha, lua: script.lua },
+  };
+}
