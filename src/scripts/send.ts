@@ -116,7 +116,7 @@ function settleLoads(conn: ScriptConnection, loads: readonly Load[], replies: re
   for (let j = 0; j < loads.length; j++) {
     const l = loads[j]!;
     const r = replies[offset + j];
-    if (r instanceof ReplyError) {
+    if (r instanceof ReplyError && !cannotLoadHere(l, r)) {
       unmark(conn, l);
       (failed ??= new Map()).set(keyOf(l), r);
     } else {
@@ -124,6 +124,15 @@ function settleLoads(conn: ScriptConnection, loads: readonly Load[], replies: re
     }
   }
   return failed;
+}
+
+/**
+ * A replica refuses FUNCTION LOAD (a write) but receives libraries from its primary, which is
+ * where they belong. Trying again on every call would only resend the code: the library counts
+ * as held, and a missing function then reports itself rather than the refused load.
+ */
+function cannotLoadHere(l: Load, error: ReplyError): boolean {
+  return l.kind === 'library' && error.kind === 'readonly';
 }
 
 async function sendWithLoads(conn: ScriptConnection, cmds: readonly Command<unknown>[], repair: boolean): Promise<unknown[]> {

@@ -18,6 +18,8 @@ export class FakeConnection implements ScriptConnection {
   readonly scripts = new Map<string, string>();
   /** library name → function names */
   readonly libraries = new Map<string, string[]>();
+  /** Refuses writes such as FUNCTION LOAD, like a replica. */
+  replica = false;
   /** Makes the next sendBatch fail as a whole. */
   failNext: Error | undefined;
   /** Runs before the command at this position of the next write (e.g. a flush from elsewhere). */
@@ -79,6 +81,7 @@ export class FakeConnection implements ScriptConnection {
       case 'EVALSHA_RO':
         return this.scripts.has(a[0]!) ? `ran ${a[0]!.slice(0, 6)} ${a.slice(2).join(' ')}`.trim() : new ReplyError('NOSCRIPT No matching script. Please use EVAL.');
       case 'FUNCTION LOAD': {
+        if (this.replica) return new ReplyError("READONLY You can't write against a read only replica.");
         const replace = a[1] === 'REPLACE';
         const code = a[replace ? 2 : 1]!;
         const name = /name=(\w+)/.exec(code)![1]!;

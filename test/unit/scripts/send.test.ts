@@ -104,6 +104,17 @@ describe('sendPipeline', () => {
     expect((missing as ReplyError).kind).toBe('nofunction');
   });
 
+  it('on a replica, tries FUNCTION LOAD once per generation and leaves the missing function in place', async () => {
+    const conn = new FakeConnection();
+    conn.replica = true;
+    conn.libraries.set('lib1', ['f1']); // replicated from the primary
+    expect(await sendPipeline(conn, [fcall()])).toEqual(['called f1']);
+    expect(await sendPipeline(conn, [fcall()])).toEqual(['called f1']);
+    const [missing] = await sendPipeline(conn, [fcall('nope')]);
+    expect((missing as ReplyError).kind).toBe('nofunction');
+    expect(conn.writes.flat().filter((w) => w === 'FUNCTION LOAD')).toHaveLength(2); // first use, and the one repair attempt
+  });
+
   it('forgets planned loads when the batch fails, and reports counts without them', async () => {
     const conn = new FakeConnection();
     conn.failNext = new ConnectionError('gone', 'closed');
