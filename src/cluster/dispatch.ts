@@ -16,6 +16,7 @@ import type { Command } from '../commands/command.js';
 import { commandKeyIndexes } from '../commands/keys.js';
 import type { Connection } from '../connection/connection.js';
 import { readTransaction, transactionBlock } from '../batch/transaction.js';
+import { sendPipeline, sendTransaction } from '../scripts/index.js';
 import type { RedisArg, RespValue } from '../resp/types.js';
 import { MergeState, type Reply } from './merge.js';
 import { planBatch, type BatchPlan, type EntryRef, type NodeBatch, type PlanOptions } from './plan.js';
@@ -25,11 +26,6 @@ import { nodeKey, type NodeAddress, type NodeInfo } from './slot-map.js';
 import type { Topology } from './topology.js';
 
 const ASKING: Command<unknown> = { name: 'ASKING', args: [] };
-
-// TEMP until src/scripts lands: plain batches.
-const sendPipeline = (conn: Connection, cmds: readonly Command<unknown>[]): Promise<unknown[]> => conn.sendBatch(cmds);
-const sendTransaction = (conn: Connection, _cmds: readonly Command<unknown>[], block: readonly Command<unknown>[]): Promise<unknown[]> =>
-  conn.sendBatch(block);
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -89,10 +85,19 @@ export function runCommand<T>(topology: Topology, cmd: Command<T>): Promise<T> {
   }
   if (node === undefined) return runPipeline(topology, [cmd]).then(([r]) => unwrap<T>(r));
   const target = node;
-  return sendOne(topology.connection(target), cmd).then((reply) => {
-    if (retryReason(reply) === undefined) return unwrap<T>(reply);
+  const retry = (reply: Reply): Promise<T> => {
+    if (retryReason(reply) === undefined) return Promise.reject(reply);
     return retryEntry(topology, { ref: { kind: 'whole', index: 0 }, cmd, slot, first: reply, from: nodeKey(target) }).then((r) => unwrap<T>(r));
-  });
+  };
+  let conn: Connection;
+  try {
+    conn = topology.connection(target);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  // The common case costs what it costs on a single server: one send, one promise.
+  if (cmd.script === undefined && cmd.library === undefined) return conn.send(cmd).catch(retry);
+  return sendOne(conn, cmd).then((reply) => (reply instanceof Error ? retry(reply) : (reply as T)));
 }
 
 function unwrap<T>(reply: unknown): T {
