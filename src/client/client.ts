@@ -9,6 +9,7 @@ import type { Command } from '../commands/command.js';
 import { CommandMethods } from '../commands/methods.js';
 import type { Apply, AsPromise, RedisKey } from '../commands/keyspace-methods.js';
 import { isBlocking } from '../commands/keys.js';
+import { sharedConnectionRefusal } from '../commands/connection-state.js';
 import { Connection } from '../connection/connection.js';
 import { ConnectionPool } from '../connection/pool.js';
 import { resolveOptions, type ClientOptions, type ResolvedOptions } from '../connection/options.js';
@@ -26,22 +27,6 @@ export interface ClientEvents {
   end: [];
   push: [RespValue[]];
 }
-
-/** Commands whose effect is connection state: they would leak into other callers' commands. */
-const CONNECTION_STATE: Record<string, string> = {
-  WATCH: 'WATCH is connection state: use client.watch(keys, async (tx) => ...) which runs on a dedicated connection',
-  UNWATCH: 'UNWATCH is connection state: use client.watch(keys, ...) which unwatches for you',
-  MULTI: 'use client.multi().cmd(...).exec(), which writes MULTI…EXEC as one block',
-  EXEC: 'use client.multi().cmd(...).exec(), which writes MULTI…EXEC as one block',
-  DISCARD: 'use client.multi() and its discard()',
-  SELECT: 'SELECT would switch the database under every caller of the shared connection: use the `db` option',
-  SUBSCRIBE: 'pub/sub is not supported on the shared connection yet',
-  PSUBSCRIBE: 'pub/sub is not supported on the shared connection yet',
-  SSUBSCRIBE: 'pub/sub is not supported on the shared connection yet',
-  MONITOR: 'MONITOR takes over the connection and is not supported',
-  QUIT: 'use client.close()',
-  RESET: 'RESET would drop the handshake state of the shared connection',
-};
 
 export class Client extends CommandMethods<AsPromise> {
   readonly options: ResolvedOptions;
@@ -95,8 +80,8 @@ export class Client extends CommandMethods<AsPromise> {
   }
 
   protected _run<T>(cmd: Command<T>): Apply<AsPromise, T> {
-    const refusal = CONNECTION_STATE[cmd.name];
-    if (refusal !== undefined) return Promise.reject(new SlotlineError(`${cmd.name} refused on the shared connection: ${refusal}`));
+    const refusal = sharedConnectionRefusal(cmd.name);
+    if (refusal !== undefined) return Promise.reject(new SlotlineError(refusal));
     if (isBlocking(cmd.name, cmd.args)) return this.#runBlocking(cmd);
     if (cmd.script !== undefined || cmd.library !== undefined) return sendOne(this.#conn, cmd);
     return this.#conn.send(cmd);

@@ -113,7 +113,7 @@ describe('standalone client against the shared server', () => {
   });
 
   it('refuses connection-state commands on the shared connection', async () => {
-    await expect(client.call('WATCH', 'x')).rejects.toThrow(/client\.watch/);
+    await expect(client.call('WATCH', 'x')).rejects.toThrow(/use watch\(keys/);
     await expect(client.call('MULTI')).rejects.toBeInstanceOf(SlotlineError);
     expect(await client.ping()).toBe('PONG');
   });
