@@ -7,10 +7,11 @@
  *   2. mget / mset / del over keys in many slots, split and merged for you
  *   3. multi(): same-slot keys (hash tag) commit atomically; keys in two slots are refused
  *      with CrossSlotError before a byte is sent
- *   4. a failover under load: writes keep succeeding while a replica takes over
+ *   4. a script on every shard, loaded once per node, still working after SCRIPT FLUSH
+ *   5. a failover under load: writes keep succeeding while a replica takes over
  */
 import { startCluster, redisCli } from '../../test/harness/servers.js';
-import { createCluster, CrossSlotError } from '../../src/index.js';
+import { createCluster, CrossSlotError, defineScript } from '../../src/index.js';
 
 const line = (s = ''): void => console.log(s);
 const ms = (t0: bigint): string => `${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(1)} ms`;
@@ -52,7 +53,17 @@ try {
     line(`   multi on cart:1 + cart:2 → ${error.name}: ${error.message}`);
   }
 
-  line('\n4. Failover under load');
+  line('\n4. Scripts: EVALSHA on the owner of the keys, loaded once per node');
+  const bump = defineScript({ lua: "return redis.call('INCRBY', KEYS[1], ARGV[1])", keys: 1 });
+  const counters = ['{a}:n', '{b}:n', '{c}:n', '{d}:n'];
+  const first = await Promise.all(counters.map((k) => cluster.runScript(bump, [k], [1])));
+  await cluster.call('SCRIPT', 'FLUSH');
+  const sp = cluster.pipeline();
+  for (const k of counters) sp.runScript(bump, [k], [10]);
+  const second = await sp.exec({ raiseOnError: true });
+  line(`   ${counters.length} counters on ${new Set(counters.map((k) => cluster.nodeFor(k)?.port)).size} nodes: ${JSON.stringify(first)} → after SCRIPT FLUSH on every node, in one pipeline: ${JSON.stringify(second)}`);
+
+  line('\n5. Failover under load');
   const slot = 0;
   const before = cluster.slotMap.primaryOf(slot)!;
   const replica = cluster.slotMap.shardOf(slot)!.replicas[0]!;
