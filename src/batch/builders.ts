@@ -49,69 +49,51 @@ function raiseFirst<T extends unknown[]>(results: T): T {
   return results;
 }
 
-export class Pipeline<Acc extends unknown[] = []> extends CommandMethods<PipelineKind<Acc>> {
-  readonly #executor: BatchExecutor;
-  readonly #cmds: Command<unknown>[];
+/** What both builders share: the collected commands, as data, and the executor that runs them. */
+abstract class CommandBatch<F extends ResultKind> extends CommandMethods<F> {
+  protected readonly executor: BatchExecutor;
+  protected readonly collected: Command<unknown>[];
 
   constructor(executor: BatchExecutor, tuples?: readonly CommandTuple[]) {
     super();
-    this.#executor = executor;
-    this.#cmds = tuples === undefined ? [] : fromTuples(tuples);
+    this.executor = executor;
+    this.collected = tuples === undefined ? [] : fromTuples(tuples);
   }
 
-  protected _run<T>(cmd: Command<T>): Apply<PipelineKind<Acc>, T> {
-    this.#cmds.push(cmd as Command<unknown>);
-    return this as unknown as Apply<PipelineKind<Acc>, T>;
+  protected _run<T>(cmd: Command<T>): Apply<F, T> {
+    this.collected.push(cmd as Command<unknown>);
+    return this as unknown as Apply<F, T>;
   }
 
-  /** Adds a prepared command (used by script helpers). */
-  add<T>(cmd: Command<T>): Pipeline<[...Acc, T | ReplyError]> {
+  /** Adds a prepared command (a Command record built elsewhere). */
+  add<T>(cmd: Command<T>): Apply<F, T> {
     return this._run(cmd);
   }
 
   get length(): number {
-    return this.#cmds.length;
+    return this.collected.length;
   }
 
   /** The commands collected so far, as data. */
   get commands(): readonly Command<unknown>[] {
-    return this.#cmds;
+    return this.collected;
   }
+}
 
+export class Pipeline<Acc extends unknown[] = []> extends CommandBatch<PipelineKind<Acc>> {
   async exec(options?: ExecOptions): Promise<Acc> {
-    if (this.#cmds.length === 0) return [] as unknown as Acc;
-    const results = (await this.#executor.pipeline(this.#cmds)) as Acc;
+    if (this.collected.length === 0) return [] as unknown as Acc;
+    const results = (await this.executor.pipeline(this.collected)) as Acc;
     return options?.raiseOnError ? raiseFirst(results) : results;
   }
 }
 
-export class Multi<Acc extends unknown[] = []> extends CommandMethods<MultiKind<Acc>> {
-  readonly #executor: BatchExecutor;
-  readonly #cmds: Command<unknown>[];
+export class Multi<Acc extends unknown[] = []> extends CommandBatch<MultiKind<Acc>> {
   #done = false;
 
-  constructor(executor: BatchExecutor, tuples?: readonly CommandTuple[]) {
-    super();
-    this.#executor = executor;
-    this.#cmds = tuples === undefined ? [] : fromTuples(tuples);
-  }
-
-  protected _run<T>(cmd: Command<T>): Apply<MultiKind<Acc>, T> {
+  protected override _run<T>(cmd: Command<T>): Apply<MultiKind<Acc>, T> {
     if (this.#done) throw new TypeError('This transaction was already executed or discarded');
-    this.#cmds.push(cmd as Command<unknown>);
-    return this as unknown as Apply<MultiKind<Acc>, T>;
-  }
-
-  add<T>(cmd: Command<T>): Multi<[...Acc, T | ReplyError]> {
-    return this._run(cmd);
-  }
-
-  get length(): number {
-    return this.#cmds.length;
-  }
-
-  get commands(): readonly Command<unknown>[] {
-    return this.#cmds;
+    return super._run(cmd);
   }
 
   /**
@@ -123,7 +105,7 @@ export class Multi<Acc extends unknown[] = []> extends CommandMethods<MultiKind<
   async exec(options?: ExecOptions): Promise<Acc> {
     if (this.#done) throw new TypeError('This transaction was already executed or discarded');
     this.#done = true;
-    const results = await this.#executor.transaction(this.#cmds);
+    const results = await this.executor.transaction(this.collected);
     if (results === null) return null as unknown as Acc;
     return options?.raiseOnError ? raiseFirst(results as Acc) : (results as Acc);
   }
@@ -131,6 +113,6 @@ export class Multi<Acc extends unknown[] = []> extends CommandMethods<MultiKind<
   /** Drops the collected commands. Nothing was sent, so nothing is sent. */
   discard(): void {
     this.#done = true;
-    this.#cmds.length = 0;
+    this.collected.length = 0;
   }
 }
