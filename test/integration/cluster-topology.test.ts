@@ -4,7 +4,7 @@
  * without pipelines in flight during the steps, and a manual failover during a stream of writes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCluster, keySlot, type Cluster } from '../../src/index.js';
+import { createCluster, keySlot, ReplyError, type Cluster } from '../../src/index.js';
 import {
   beginSlotMigration,
   finishSlotMigration,
@@ -161,6 +161,53 @@ describe('a slot migrated under the client', () => {
     const final = (await redisCli(target.port, 'MGET', ...counters)).split('\n');
     expect(final).toEqual(counters.map(() => String(iterations)));
     expect(await cluster.mget(others)).toEqual(others.map(() => String(iterations)));
+  });
+  it('multi() and watch() from a client whose slot map went stale land on the new owner', async () => {
+    const slot = keySlot('{stale}');
+    const { source, target } = await migrationPair(servers, slot);
+    // Two more clients that see the slot on its old owner and hear nothing of the move.
+    const forMulti = createCluster({ nodes: [servers.seeds[0]!], refreshInterval: 0 });
+    const forWatch = createCluster({ nodes: [servers.seeds[0]!], refreshInterval: 0 });
+    try {
+      await Promise.all([forMulti.connect(), forWatch.connect()]);
+      await cluster.mset({ '{stale}:a': '1', '{stale}:b': '1' });
+      await beginSlotMigration(source, target, slot);
+      await migrateKeys(source, target, ['{stale}:a', '{stale}:b']);
+      await finishSlotMigration(await primaryRefs(servers), source, target, slot);
+      expect(forMulti.slotMap.primaryOf(slot)?.port).toBe(source.port);
+
+      // The old owner refuses the queued commands (MOVED), so the block ran nowhere: it is sent
+      // again to the new owner and applies exactly once.
+      expect(await forMulti.multi().incr('{stale}:a').incr('{stale}:b').exec()).toEqual([2, 2]);
+      expect(forMulti.stats.moved).toBeGreaterThan(0);
+      expect(forMulti.slotMap.primaryOf(slot)?.port).toBe(target.port);
+
+      // watch(): the first call may fail cleanly with the MOVED (nothing applied), but the
+      // client must learn from it, so that a retry goes to the new owner.
+      const bump = (): Promise<unknown[] | null> =>
+        forWatch.watch(['{stale}:a'], async (tx) => {
+          const v = Number(await tx.get('{stale}:a'));
+          return tx.multi().set('{stale}:a', String(v + 10));
+        });
+      const first = await bump().then(
+        (result) => ({ result }),
+        (error: unknown) => ({ error }),
+      );
+      if ('error' in first) {
+        expect(first.error).toBeInstanceOf(ReplyError);
+        expect((first.error as ReplyError).kind).toBe('moved');
+        expect(await redisCli(target.port, 'GET', '{stale}:a')).toBe('2');
+      } else {
+        expect(first.result).toEqual(['OK']);
+      }
+      const second = await bump().catch((error: unknown) => {
+        throw new Error(`watch() retried after a MOVED still failed: ${String(error)}`);
+      });
+      expect(second).toEqual(['OK']);
+      expect(await redisCli(target.port, 'GET', '{stale}:a')).toBe('error' in first ? '12' : '22');
+    } finally {
+      await Promise.all([forMulti.close(), forWatch.close()]);
+    }
   });
 });
 
