@@ -157,14 +157,22 @@ export class Cluster extends CommandMethods<AsPromise> {
     const list = flattenKeys([keys]);
     if (list.length === 0) throw new TypeError('watch(): give at least one key');
     const slot = commonSlotOf('WATCH', [{ name: 'WATCH', args: list }])!;
-    const owner = this.#topology.slotMap.primaryOf(slot);
-    if (owner === undefined) {
-      await this.#topology.refresh();
-      const again = this.#topology.slotMap.primaryOf(slot);
-      if (again === undefined) throw new ClusterError(`WATCH: slot ${slot} has no known owner`);
-      return runWatch(this.#topology.pool(again), list, fn, options);
+    for (let attempt = 0; ; attempt++) {
+      let owner = this.#topology.slotMap.primaryOf(slot);
+      if (owner === undefined) {
+        await this.#topology.refresh();
+        owner = this.#topology.slotMap.primaryOf(slot);
+        if (owner === undefined) throw new ClusterError(`WATCH: slot ${slot} has no known owner`);
+      }
+      try {
+        return await runWatch(this.#topology.pool(owner), list, fn, options);
+      } catch (error) {
+        // A MOVED to WATCH or to the queued block means nothing ran: learn the owner, go there.
+        const to = error instanceof ReplyError && error.kind === 'moved' ? error.redirect : undefined;
+        if (to === undefined || attempt >= this.options.maxRedirections) throw error;
+        this.#topology.moved(to.slot, to);
+      }
     }
-    return runWatch(this.#topology.pool(owner), list, fn, options);
   }
 }
 
