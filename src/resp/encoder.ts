@@ -19,12 +19,26 @@ import type { RedisArg } from './types.js';
 export const BIG_ARG = 16 * 1024;
 /** Size of a fresh slab; also the largest chunk that holds more than one argument. */
 export const SLAB_SIZE = 64 * 1024;
-/** Strings up to this many UTF-16 units take the JS byte loop (no native call) when ASCII. */
-const SHORT_STRING = 48;
+/** Strings up to this many UTF-16 units are copied by a JS loop (no native call) when ASCII. */
+const SHORT_STRING = 16;
+/** Strings up to this many UTF-16 units are written by one native call, guessing ASCII. */
+const MEDIUM_STRING = 4096;
 /** Room for `*` or `$`, up to 16 digits, a sign and CRLF. */
 const HEADER_ROOM = 20;
 
 const EMPTY = Buffer.alloc(0);
+
+/** Node's unchecked writer: skips the argument coercion of write() on the hot path. */
+interface FastBuffer extends Buffer {
+  utf8Write(text: string, offset: number, length?: number): number;
+}
+
+/**
+ * Called through .call(): a `class X extends String` anywhere in the process (node-redis has
+ * one) makes V8 stop inlining `s.charCodeAt(i)`, which then costs 5x; the builtin held in a
+ * constant stays inlined.
+ */
+const charCodeAt = String.prototype.charCodeAt;
 
 /**
  * Refuses, before anything is queued or written, an argument RESP cannot carry: anything but
@@ -93,32 +107,50 @@ export class CommandWriter {
     this.#commands = 0;
   }
 
+  /**
+   * A string argument. The header's length must be the UTF-8 byte count, known only after a
+   * scan; short and medium strings guess ASCII (byte count = s.length), write the payload
+   * after a header of that width, and fix the header up in the rare case the guess was wrong.
+   */
   #string(s: string): void {
     const n = s.length;
-    if (n <= SHORT_STRING) {
-      this.#ensure(HEADER_ROOM + 3 * n);
-      let ascii = true;
-      for (let i = 0; i < n; i++) {
-        if (s.charCodeAt(i) > 127) {
-          ascii = false;
-          break;
-        }
-      }
-      const slab = this.#slab;
-      let off = this.#off;
-      if (ascii) {
-        off = writeHeader(slab, off, 36, n);
-        for (let i = 0; i < n; i++) slab[off++] = s.charCodeAt(i);
-      } else {
-        const size = Buffer.byteLength(s);
-        off = writeHeader(slab, off, 36, size);
-        off += slab.write(s, off, size, 'utf8');
-      }
-      slab[off++] = 13;
-      slab[off++] = 10;
-      this.#off = off;
+    if (n > MEDIUM_STRING) {
+      this.#longString(s);
       return;
     }
+    this.#ensure(HEADER_ROOM + 3 * n);
+    const slab = this.#slab;
+    const off = this.#off;
+    const digits = n < 10 ? 1 : n < 100 ? 2 : n < 1000 ? 3 : 4;
+    const at = off + digits + 3; // payload start for an ASCII guess
+    let size = n;
+    if (n <= SHORT_STRING) {
+      let i = 0;
+      for (; i < n; i++) {
+        const c = charCodeAt.call(s, i);
+        if (c > 127) break;
+        slab[at + i] = c;
+      }
+      if (i < n) size = (slab as FastBuffer).utf8Write(s, at);
+    } else size = (slab as FastBuffer).utf8Write(s, at);
+    if (size === n) {
+      slab[off] = 36;
+      writeDigits(slab, off + 1, n, digits);
+      slab[at - 2] = 13;
+      slab[at - 1] = 10;
+    } else {
+      // Not ASCII: more bytes than units, so perhaps a wider header; move the payload once.
+      const wider = digitCount(size) - digits;
+      if (wider > 0) slab.copyWithin(at + wider, at, at + size);
+      writeHeader(slab, off, 36, size);
+    }
+    let end = off + digitCount(size) + 3 + size;
+    slab[end++] = 13;
+    slab[end++] = 10;
+    this.#off = end;
+  }
+
+  #longString(s: string): void {
     const size = Buffer.byteLength(s);
     if (size >= BIG_ARG) {
       this.#buffer(Buffer.from(s, 'utf8'));
@@ -127,7 +159,7 @@ export class CommandWriter {
     this.#ensure(HEADER_ROOM + size);
     const slab = this.#slab;
     let off = writeHeader(slab, this.#off, 36, size);
-    off += slab.write(s, off, size, 'utf8');
+    off += (slab as FastBuffer).utf8Write(s, off, size);
     slab[off++] = 13;
     slab[off++] = 10;
     this.#off = off;

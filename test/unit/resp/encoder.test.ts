@@ -45,6 +45,23 @@ describe('encodeCommand / CommandWriter: exact bytes', () => {
     }
   });
 
+  it('widens the length header when the UTF-8 bytes need more digits than the UTF-16 units', () => {
+    // Short (JS loop), medium (one native write) and long strings, each crossing a digit boundary,
+    // some ASCII before the first wide character so a guess is partly written first.
+    for (const s of ['é'.repeat(5), 'abcé', 'abcdefghijklmno☃', 'é'.repeat(60), 'x'.repeat(90) + '🎉'.repeat(4), '☃'.repeat(400), 'é'.repeat(4096), 'é'.repeat(4097)]) {
+      const size = Buffer.byteLength(s);
+      const expected = Buffer.from(`*3\r\n$3\r\nSET\r\n$${size}\r\n${s}\r\n$1\r\nx\r\n`);
+      expect(encodeCommand('SET', [s, 'x']).equals(expected)).toBe(true);
+      expect(written([['SET', [s, 'x']], ['SET', [s, 'x']]]).bytes.equals(Buffer.concat([expected, expected]))).toBe(true);
+    }
+  });
+
+  it('writes the same bytes after a String subclass exists (V8 then treats charCodeAt differently)', () => {
+    class Tagged extends String {}
+    expect(new Tagged('x').length).toBe(1);
+    expect(encodeBoth('SET', ['key', 'é☃🎉'])).toBe(Buffer.from('*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$9\r\né☃🎉\r\n').toString('latin1'));
+  });
+
   it('is binary-safe: Buffers with CRLF inside', () => {
     const arg = Buffer.from([0, 13, 10, 36, 13, 10, 0xff]);
     expect(encodeBoth('SET', ['k', arg])).toBe(Buffer.concat([B('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$7\r\n'), arg, B('\r\n')]).toString('latin1'));
