@@ -30,12 +30,20 @@ interface SlotlineModule {
   }) => SlotlineClient;
 }
 
-let loaded: Promise<SlotlineModule> | undefined;
+const loaded = new Map<string, Promise<SlotlineModule>>();
 
-/** The built library, imported once. Rejects with the import error when it is not built. */
-export function loadSlotline(): Promise<SlotlineModule> {
-  loaded ??= import(new URL('index.js', `file://${DIST_ESM}`).href) as Promise<SlotlineModule>;
-  return loaded;
+/**
+ * A built library (by default DIST_ESM), imported once per folder. Rejects with the import
+ * error when it is not built. Another folder is another copy of the library: ab.ts loads two
+ * builds side by side this way.
+ */
+export function loadSlotline(dist: string = DIST_ESM): Promise<SlotlineModule> {
+  let mod = loaded.get(dist);
+  if (mod === undefined) {
+    mod = import(new URL('index.js', `file://${dist.endsWith('/') ? dist : `${dist}/`}`).href) as Promise<SlotlineModule>;
+    loaded.set(dist, mod);
+  }
+  return mod;
 }
 
 function tuples(cmds: readonly Cmd[]): Tuple[] {
@@ -59,21 +67,24 @@ export const slotline: ClientSpec = {
   role: 'subject',
   pkg: 'slotline',
   clusterCapable: true,
-  async open(target: Target): Promise<Adapter> {
-    const mod = await loadSlotline();
-    if (target.kind === 'standalone') {
-      if (typeof mod.createClient !== 'function') throw new Error('dist has no createClient export');
-      const client = mod.createClient({ host: target.host, port: target.port });
-      await client.connect();
-      return adapt(client);
-    }
-    if (typeof mod.createCluster !== 'function') throw new Error('dist has no createCluster export');
-    const natMap = target.natMap === undefined ? undefined : { ...target.natMap };
-    const cluster = mod.createCluster({
-      nodes: target.seeds.map((s) => ({ host: s.host, port: s.port })),
-      ...(natMap === undefined ? {} : { natMap }),
-    });
-    await cluster.connect();
-    return adapt(cluster);
-  },
+  open: (target) => openSlotline(target),
 };
+
+/** Opens slotline from the build in `dist` (DIST_ESM unless given) on `target`. */
+export async function openSlotline(target: Target, dist: string = DIST_ESM): Promise<Adapter> {
+  const mod = await loadSlotline(dist);
+  if (target.kind === 'standalone') {
+    if (typeof mod.createClient !== 'function') throw new Error('dist has no createClient export');
+    const client = mod.createClient({ host: target.host, port: target.port });
+    await client.connect();
+    return adapt(client);
+  }
+  if (typeof mod.createCluster !== 'function') throw new Error('dist has no createCluster export');
+  const natMap = target.natMap === undefined ? undefined : { ...target.natMap };
+  const cluster = mod.createCluster({
+    nodes: target.seeds.map((s) => ({ host: s.host, port: s.port })),
+    ...(natMap === undefined ? {} : { natMap }),
+  });
+  await cluster.connect();
+  return adapt(cluster);
+}

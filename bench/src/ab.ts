@@ -1,0 +1,133 @@
+/**
+ * A/B runs for hot-path work: two or more contestants (slotline builds from different
+ * folders, or other clients) take turns on the same workload against one server, round after
+ * round, so machine noise hits them alike and the ratio of medians is what counts.
+ *
+ *   npx tsx src/ab.ts <workload> [rounds] name=spec ...
+ *     workload  serial | inflight | pipeline | big | all
+ *     spec      dist:<folder with a build's index.js> | slotline | ioredis | ioredis-auto
+ *               | node-redis | valkey-glide | raw
+ *   e.g. (cp -r ../dist /tmp/base first)  npx tsx src/ab.ts pipeline 9 base=dist:/tmp/base/esm new=slotline
+ *
+ * Starts its own server (pinned like the suite) unless SLOTLINE_AB_PORT names one on
+ * 127.0.0.1. Every loop is bounded by count, and the whole run by AB_BOUND_MS.
+ */
+import { CLIENTS } from './adapters/index.js';
+import { openSlotline } from './adapters/slotline.js';
+import type { Adapter, Cmd, Target } from './adapters/types.js';
+import { pinSelf, Servers } from './env.js';
+import { median, now } from './stats.js';
+
+const AB_BOUND_MS = 10 * 60_000;
+const VALUE = 'v'.repeat(32);
+const KEYS = Array.from({ length: 1000 }, (_, i) => `bench:k:${i}`);
+const BIG = 'x'.repeat(100 * 1024);
+const PIPELINE: Cmd[] = KEYS.map((key) => ({ kind: 'set', key, value: VALUE }));
+const BIG_BATCH: Cmd[] = [
+  ...Array.from({ length: 100 }, (_, i): Cmd => ({ kind: 'set', key: `bench:big:${i}`, value: BIG })),
+  ...Array.from({ length: 100 }, (_, i): Cmd => ({ kind: 'get', key: `bench:big:${i}` })),
+];
+
+interface Workload {
+  unit: string;
+  /** One round; returns the work done in `unit`. */
+  run(a: Adapter): Promise<number>;
+}
+
+const WORKLOADS: Record<string, Workload> = {
+  serial: {
+    unit: 'ops/s',
+    async run(a) {
+      for (let i = 0; i < 5000; i++) await a.set(KEYS[i % KEYS.length] as string, VALUE);
+      return 5000;
+    },
+  },
+  inflight: {
+    unit: 'ops/s',
+    async run(a) {
+      const total = 50_000;
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        for (let i = next++; i < total; i = next++) {
+          const key = KEYS[i % KEYS.length] as string;
+          await ((i & 1) === 0 ? a.set(key, VALUE) : a.get(key));
+        }
+      };
+      await Promise.all(Array.from({ length: 100 }, worker));
+      return total;
+    },
+  },
+  pipeline: {
+    unit: 'SET/s',
+    async run(a) {
+      for (let i = 0; i < 50; i++) await a.batch(PIPELINE);
+      return 50 * PIPELINE.length;
+    },
+  },
+  big: {
+    unit: 'MB/s',
+    async run(a) {
+      for (let i = 0; i < 5; i++) await a.batch(BIG_BATCH);
+      return (5 * 2 * 100 * BIG.length) / 1e6;
+    },
+  },
+};
+
+async function open(spec: string, target: Target): Promise<Adapter> {
+  if (spec.startsWith('dist:')) return openSlotline(target, spec.slice('dist:'.length));
+  const client = CLIENTS.find((c) => c.name === spec || c.name.startsWith(`${spec} `) || (spec === 'ioredis-auto' && c.name === 'ioredis (autopipelining)'));
+  if (client === undefined) throw new Error(`unknown contestant ${spec}`);
+  return client.open(target);
+}
+
+async function main(): Promise<void> {
+  const [workloadName = 'all', roundsText = '7', ...specs] = process.argv.slice(2);
+  const rounds = Number(roundsText);
+  if (!Number.isInteger(rounds) || rounds < 1 || rounds > 100) throw new Error('rounds: 1..100');
+  if (specs.length === 0) throw new Error('name contestants: name=spec ...');
+  const names = specs.map((s) => s.slice(0, s.indexOf('=')) || s);
+  const workloads = workloadName === 'all' ? Object.keys(WORKLOADS) : workloadName.split(',');
+  const pinning = pinSelf();
+  const servers = new Servers(pinning);
+  const fixedPort = Number(process.env['SLOTLINE_AB_PORT'] ?? 0);
+  const started = now();
+  try {
+    const port = fixedPort > 0 ? fixedPort : (await servers.standalone()).port;
+    const target: Target = { kind: 'standalone', host: '127.0.0.1', port };
+    const adapters: Adapter[] = [];
+    for (const s of specs) adapters.push(await open(s.slice(s.indexOf('=') + 1), target));
+    console.log(`pinning: ${pinning.kind}; server port ${port}; ${rounds} rounds, contestants interleaved`);
+    for (const name of workloads) {
+      const w = WORKLOADS[name];
+      if (w === undefined) throw new Error(`unknown workload ${name}`);
+      const rates: number[][] = adapters.map(() => []);
+      for (const a of adapters) await w.run(a); // warm-up
+      for (let r = 0; r < rounds && now() - started < AB_BOUND_MS; r++) {
+        for (let j = 0; j < adapters.length; j++) {
+          const t0 = now();
+          const work = await w.run(adapters[j] as Adapter);
+          (rates[j] as number[]).push(work / ((now() - t0) / 1000));
+        }
+      }
+      const base = median(rates[0] as number[]);
+      for (let j = 0; j < adapters.length; j++) {
+        const m = median(rates[j] as number[]);
+        const best = Math.max(...(rates[j] as number[]));
+        console.log(
+          `${name.padEnd(9)} ${(names[j] as string).padEnd(14)} median ${Math.round(m).toString().padStart(9)} ${w.unit.padEnd(6)} best ${Math.round(best).toString().padStart(9)}  ratio ${(m / base).toFixed(2)}`,
+        );
+      }
+    }
+    await Promise.all(adapters.map((a) => a.close()));
+  } finally {
+    await servers.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
