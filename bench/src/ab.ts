@@ -3,11 +3,12 @@
  * folders, or other clients) take turns on the same workload against one server, round after
  * round, so machine noise hits them alike and the ratio of medians is what counts.
  *
- *   npx tsx src/ab.ts <workload> [rounds] name=spec ...
+ *   node --expose-gc --import tsx src/ab.ts <workload> [rounds] name=spec ...
  *     workload  serial | inflight | pipeline | big | all
  *     spec      dist:<folder with a build's index.js> | slotline | ioredis | ioredis-auto
  *               | node-redis | valkey-glide | raw
- *   e.g. (cp -r ../dist /tmp/base first)  npx tsx src/ab.ts pipeline 9 base=dist:/tmp/base/esm new=slotline
+ *   e.g. (cp -r ../dist /tmp/base first)  ... src/ab.ts pipeline 9 base=dist:/tmp/base/esm new=slotline
+ * With --expose-gc a full GC runs before every timed round.
  *
  * Starts its own server (pinned like the suite) unless SLOTLINE_AB_PORT names one on
  * 127.0.0.1. Every loop is bounded by count, and the whole run by AB_BOUND_MS.
@@ -16,7 +17,7 @@ import { CLIENTS } from './adapters/index.js';
 import { openSlotline } from './adapters/slotline.js';
 import type { Adapter, Cmd, Target } from './adapters/types.js';
 import { pinSelf, Servers } from './env.js';
-import { median, now } from './stats.js';
+import { collectGarbage, median, now } from './stats.js';
 
 const AB_BOUND_MS = 10 * 60_000;
 const VALUE = 'v'.repeat(32);
@@ -104,6 +105,7 @@ async function main(): Promise<void> {
       for (const a of adapters) await w.run(a); // warm-up
       for (let r = 0; r < rounds && now() - started < AB_BOUND_MS; r++) {
         for (let j = 0; j < adapters.length; j++) {
+          collectGarbage(); // one contestant's garbage is not the next one's pause
           const t0 = now();
           const work = await w.run(adapters[j] as Adapter);
           (rates[j] as number[]).push(work / ((now() - t0) / 1000));

@@ -1,17 +1,29 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ArgumentTypeError } from '../../../src/errors.js';
-import { BIG_ARG, CommandWriter, SLAB_SIZE, checkArgs, encodeCommand } from '../../../src/resp/encoder.js';
+import { BIG_ARG, CommandWriter, SLAB_SIZE, checkArgs, encodeCommand, type Chunk } from '../../../src/resp/encoder.js';
 import type { RedisArg } from '../../../src/resp/types.js';
 import { recorder } from './helpers.js';
 
 const B = (s: string): Buffer => Buffer.from(s);
 
-function written(commands: Array<[string, RedisArg[]]>): { chunks: Buffer[]; bytes: Buffer } {
+/** What the socket would send for these chunks (it encodes string chunks as UTF-8). */
+function bytesOf(chunks: readonly Chunk[]): Buffer {
+  return Buffer.concat(chunks.map((c) => (typeof c === 'string' ? Buffer.from(c, 'utf8') : c)));
+}
+
+function slabChunks(chunks: readonly Chunk[]): Buffer[] {
+  return chunks.map((c) => {
+    if (typeof c === 'string') throw new Error('unexpected string chunk');
+    return c;
+  });
+}
+
+function written(commands: Array<[string, RedisArg[]]>): { chunks: Chunk[]; bytes: Buffer } {
   const writer = new CommandWriter();
   for (const [name, args] of commands) writer.add(name, args);
   const chunks = writer.take();
-  return { chunks, bytes: Buffer.concat(chunks) };
+  return { chunks, bytes: bytesOf(chunks) };
 }
 
 /** The bytes, both ways: encodeCommand and CommandWriter must agree exactly. */
@@ -110,13 +122,31 @@ describe('CommandWriter: chunks', () => {
     const small = Buffer.alloc(BIG_ARG - 1, 7);
     const { chunks } = written([['SET', ['b', small]]]);
     expect(chunks).toHaveLength(1);
-    expect(chunks[0]!.buffer).not.toBe(small.buffer);
+    expect(slabChunks(chunks)[0]!.buffer).not.toBe(small.buffer);
+  });
+
+  it('hands big strings to the socket as they are, sized in UTF-8 bytes', () => {
+    for (const big of ['s'.repeat(BIG_ARG), 'é'.repeat(BIG_ARG / 2), '☃'.repeat(BIG_ARG)]) {
+      const { chunks, bytes } = written([
+        ['SET', ['a', 'small']],
+        ['SET', ['b', big]],
+        ['GET', ['a']],
+      ]);
+      expect(chunks).toHaveLength(3);
+      expect(chunks[1]).toBe(big);
+      const size = Buffer.byteLength(big);
+      expect(bytes.toString('utf8')).toBe(`*3\r\n$3\r\nSET\r\n$1\r\na\r\n$5\r\nsmall\r\n*3\r\n$3\r\nSET\r\n$1\r\nb\r\n$${size}\r\n${big}\r\n*2\r\n$3\r\nGET\r\n$1\r\na\r\n`);
+      expect(encodeCommand('SET', ['b', big]).equals(bytesOf(written([['SET', ['b', big]]]).chunks))).toBe(true);
+    }
+    // Just below the threshold in bytes: copied into the slab.
+    const below = 'é'.repeat(BIG_ARG / 2 - 1) + 'x';
+    expect(written([['SET', ['b', below]]]).chunks).toHaveLength(1);
   });
 
   it('never rewrites chunks it has handed out', () => {
     const writer = new CommandWriter();
     writer.add('SET', ['k', 'first']);
-    const first = writer.take();
+    const first = slabChunks(writer.take());
     const snapshot = Buffer.concat(first);
     for (let i = 0; i < 5000; i++) writer.add('SET', [`key:${i}`, 'second batch']);
     writer.take();
@@ -134,7 +164,7 @@ describe('CommandWriter: chunks', () => {
       expectedSize += 4 + 9 + (1 + String(key.length).length + 2) + key.length + 2 + 11;
     }
     expect(writer.length).toBe(1_000_000);
-    const chunks = writer.take();
+    const chunks = slabChunks(writer.take());
     expect(chunks.length).toBeGreaterThan(100);
     expect(Math.max(...chunks.map((c) => c.length))).toBeLessThanOrEqual(SLAB_SIZE);
     expect(chunks.reduce((n, c) => n + c.length, 0)).toBe(expectedSize);
