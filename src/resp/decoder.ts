@@ -14,18 +14,14 @@
  *
  * A 100 MiB bulk in 64 KiB chunks therefore costs one copy; nothing is rescanned.
  *
- * Speed notes: lengths and integers are read from the bytes; strings come from utf8Slice, the
- * dominant cost, except short map keys, which a small shared cache turns back into the same
- * string. #deliver is kept small so V8 inlines it into the loop.
+ * Speed notes: lengths and integers are read from the bytes; strings are the dominant cost and
+ * come from text.ts (short ASCII built in JS, short map keys from a shared cache, the rest from
+ * utf8Slice). #deliver is kept small so V8 inlines it into the loop.
  */
 import { ProtocolError, ReplyError } from '../errors.js';
+import { KEY_MAX, SHORT_TEXT, joinText, keyCache, shortText, type FastBuffer } from './text.js';
 import { VerbatimString, type DecoderOptions, type RespValue } from './types.js';
 
-/** Node's unchecked slicers: skip the argument coercion of toString() on the hot path. */
-interface FastBuffer extends Buffer {
-  utf8Slice(start: number, end: number): string;
-  latin1Slice(start: number, end: number): string;
-}
 
 // Frame kinds on the aggregate stack.
 const K_ARRAY = 0;
@@ -60,9 +56,6 @@ const NO_KEY: unique symbol = Symbol('no key');
 const SMALL_LINE = 4096;
 /** Digits accepted in a length: 10 is enough for any count a server can send. */
 const MAX_LENGTH_DIGITS = 10;
-/** Map keys up to this many bytes go through the KeyCache; it has KEY_SLOTS entries. */
-const KEY_MAX = 32;
-const KEY_SLOTS = 256;
 
 const DOUBLE_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const BIG_RE = /^[+-]?\d+$/;
@@ -485,6 +478,7 @@ export class Decoder {
     if (!this.#asBuffers) {
       if (end - start <= KEY_MAX) {
         if (this.#top === K_MAP && this.#keys[this.#depth - 1] === NO_KEY) return keyCache.get(buf, start, end);
+        if (end - start <= SHORT_TEXT) return shortText(buf, start, end);
       }
       return (buf as FastBuffer).utf8Slice(start, end);
     }
@@ -597,55 +591,6 @@ export class Decoder {
   }
 }
 
-/**
- * The text of a payload held in slices (n bytes, then CRLF). When no slice starts inside a
- * UTF-8 sequence each one is decoded on its own and joined, which skips the Buffer copy.
- */
-function joinText(pieces: Buffer[], n: number): string {
-  let text = '';
-  let done = 0;
-  for (let i = 0; i < pieces.length && done < n; i++) {
-    const piece = pieces[i]!;
-    if (done > 0 && (piece[0]! & 0xc0) === 0x80) return Buffer.concat(pieces, n).toString('utf8');
-    const end = Math.min(piece.length, n - done);
-    text += (piece as FastBuffer).utf8Slice(0, end);
-    done += end;
-  }
-  return text;
-}
-
-/**
- * Map keys repeat (field names, HELLO and XINFO keys): a small cache keyed by their bytes
- * hands back the same string, which skips the UTF-8 decode and lets V8 reuse the internalized
- * property name. Direct-mapped, fixed memory, no allocation on a hit.
- */
-class KeyCache {
-  readonly #bytes = new Uint8Array(KEY_SLOTS * KEY_MAX);
-  readonly #lengths = new Int16Array(KEY_SLOTS).fill(-1);
-  readonly #strings: string[] = new Array<string>(KEY_SLOTS).fill('');
-
-  get(buf: Buffer, start: number, end: number): string {
-    const n = end - start;
-    let h = n;
-    for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
-    const slot = (h ^ (h >>> 15)) & (KEY_SLOTS - 1);
-    const bytes = this.#bytes;
-    const at = slot * KEY_MAX;
-    if (this.#lengths[slot] === n) {
-      let i = 0;
-      while (i < n && bytes[at + i] === buf[start + i]) i++;
-      if (i === n) return this.#strings[slot]!;
-    }
-    const text = (buf as FastBuffer).utf8Slice(start, end);
-    for (let i = 0; i < n; i++) bytes[at + i] = buf[start + i]!;
-    this.#lengths[slot] = n;
-    this.#strings[slot] = text;
-    return text;
-  }
-}
-
-/** Shared by every decoder: a pure cache, and decoding never yields mid-key. */
-const keyCache = new KeyCache();
 
 function parseDouble(text: string, offset: number): number {
   switch (text) {

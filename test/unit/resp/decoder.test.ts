@@ -123,6 +123,22 @@ const cases: Case[] = [
   { name: 'Buffers mode: binary bulk', bytes: Buffer.from([36, 51, 13, 10, 0xff, 0x00, 0x80, 13, 10]), events: [reply(Buffer.from([0xff, 0, 0x80]))], options: { returnBuffers: () => true } },
   { name: 'Buffers mode: map keys make a Map', bytes: '%1\r\n+k\r\n+v\r\n', events: [reply(new Map([[B('k'), B('v')]]))], options: { returnBuffers: () => true } },
   { name: 'Buffers mode: streamed string', bytes: '$?\r\n;2\r\nab\r\n;0\r\n', events: [reply(B('ab'))], options: { returnBuffers: () => true } },
+  // Every length around the short-text path (built in JS when ASCII), in bulk, simple and map-key form.
+  ...Array.from({ length: 20 }, (_, n): Case => {
+    const ascii = 'abcdefghijklmnopqrstuvwxyz'.slice(0, n);
+    const wide = n === 0 ? '' : `${ascii.slice(1)}é`;
+    const bulk = (t: string): string => `$${Buffer.byteLength(t)}\r\n${t}\r\n`;
+    return {
+      name: `strings of ${n} characters, ASCII and not`,
+      bytes: `${bulk(ascii)}+${ascii}\r\n${bulk(wide)}+${wide}\r\n*2\r\n${bulk(ascii)}${bulk(wide)}%1\r\n${bulk(wide)}${bulk(ascii)}`,
+      events: [reply(ascii), reply(ascii), reply(wide), reply(wide), reply([ascii, wide]), reply(obj([[wide, ascii]]))],
+    };
+  }),
+  {
+    name: 'short bulk strings with bytes above 127 decode as UTF-8, invalid bytes as U+FFFD',
+    bytes: Buffer.concat([B('$4\r\n'), Buffer.from([0x61, 0xff, 0xc3, 0xa9]), B('\r\n')]),
+    events: [reply('a\ufffdé')],
+  },
 ];
 
 describe('Decoder: one table, three ways', () => {
