@@ -20,7 +20,7 @@ import { Decoder } from '../resp/decoder.js';
 import { CommandWriter, checkArgs } from '../resp/encoder.js';
 import type { RedisArg, RespValue } from '../resp/types.js';
 import type { Command } from '../commands/command.js';
-import { channels } from '../diagnostics.js';
+import { channels, redactArgs } from '../diagnostics.js';
 import { backoffDelay, type ResolvedOptions } from './options.js';
 import { handshake, settingsOf, type HandshakeSettings } from './handshake.js';
 import { BatchSink, NO_ARGS, Pending, failEntry, settleError, settleReply } from './queue.js';
@@ -125,7 +125,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       return Promise.reject(error);
     }
     if (channels.command.hasSubscribers) {
-      const ctx = { command: cmd.name, server: this.address, ...(this.options.traceArguments ? { args: cmd.args } : {}) };
+      const ctx = { command: cmd.name, server: this.address, ...(this.options.traceArguments ? { args: redactArgs(cmd.name, cmd.args) } : {}) };
       return channels.command.tracePromise(() => this.#send(cmd), ctx);
     }
     return this.#send(cmd);
@@ -179,7 +179,9 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         this.#acceptMany(entries);
       });
     if (channels.batch.hasSubscribers) {
-      return channels.batch.tracePromise(run, { kind: 'pipeline', size: cmds.length, server: this.address });
+      // A transaction block is the only batch that ends with EXEC.
+      const kind = cmds[cmds.length - 1]!.name === 'EXEC' ? 'multi' : 'pipeline';
+      return channels.batch.tracePromise(run, { kind, size: cmds.length, server: this.address });
     }
     return run();
   }
@@ -287,7 +289,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.#flushScheduled = false;
     const socket = this.#socket;
     // 'closing' still writes: close() queues QUIT behind the accepted commands, then flips the status.
-    if (socket === undefined || (this.#status !== 'ready' && this.#status !== 'closing') || this.#socketBusy) return;
+    // A destroyed socket (protocol failure) closes later: what waits here goes to the next one.
+    if (socket === undefined || socket.destroyed || (this.#status !== 'ready' && this.#status !== 'closing') || this.#socketBusy) return;
     const batch = this.#toWrite;
     if (batch.length === 0) return;
     this.#toWrite = [];

@@ -292,6 +292,24 @@ describe('a malformed byte stream on a live connection', () => {
     expect(await within(c.echo('mine'), 5000, 'echo after unsolicited reply')).toBe('mine');
     expect(proxy.accepted).toBe(2);
   });
+
+  it('a command issued right after the failure, before the socket has closed, waits for the new socket', async () => {
+    const server = await ownServer();
+    const proxy = await startProxy({ target: server });
+    proxies.push(proxy);
+    const c = track(createClient({ port: proxy.port, reconnect: FAST_RECONNECT }));
+    c.on('error', () => undefined);
+    await c.connect();
+    proxy.pause();
+    const pending = c.ping().catch((e: unknown) => e);
+    await waitUntil('the ping reaches the proxy', () => proxy.buffered > 0);
+    proxy.inject(Buffer.from('@garbage\r\n'));
+    expect(await pending).toBeInstanceOf(ProtocolError);
+    // Issued while the old socket is destroyed but not yet closed: it must not count as written there.
+    const next = c.ping().catch((e: unknown) => e);
+    proxy.resume();
+    expect(await within(next, 5000, 'ping after the protocol failure')).toBe('PONG');
+  });
 });
 
 // ── 3. the offline queue ──────────────────────────────────────────────────────────────
@@ -554,6 +572,27 @@ describe('diagnostics_channel tracing', () => {
     expect(text).toContain('WRONGPASS');
     expect(text).not.toContain(password);
     expect(text).not.toContain(wrongPassword);
+  });
+
+  it('redacts AUTH / HELLO / ACL arguments also with traceArguments', async () => {
+    const { text, commands, password, wrongPassword } = await secretsScenario(true);
+    expect(commands).toEqual(expect.arrayContaining(['AUTH', 'HELLO', 'ACL']));
+    expect(text).not.toContain(password);
+    expect(text).not.toContain(wrongPassword);
+  });
+
+  it('traces a MULTI/EXEC block as kind multi', async () => {
+    const { host, port } = standaloneTarget();
+    trace = traceAll();
+    const c = track(createClient({ host, port }));
+    await c.connect();
+    const key = k('multi-traced');
+    trace.events.length = 0;
+    expect(await c.multi().set(key, '1').incr(key).exec()).toEqual(['OK', 2]);
+    const starts = trace.events.filter((e) => e.channel === 'batch' && e.phase === 'start');
+    expect(starts).toHaveLength(1);
+    expect(starts[0]!.context).toMatchObject({ kind: 'multi' });
+    await c.close();
   });
 });
 
