@@ -4,7 +4,7 @@
  * round, so machine noise hits them alike and the ratio of medians is what counts.
  *
  *   node --expose-gc --import tsx src/ab.ts <workload> [rounds] name=spec ...
- *     workload  serial | inflight | pipeline | big | all
+ *     workload  serial | inflight | inflight10 | inflight1000 | pipeline | big | all (comma-separated)
  *     spec      dist:<folder with a build's index.js> | slotline | ioredis | ioredis-auto
  *               | node-redis | valkey-glide | raw
  *   e.g. (cp -r ../dist /tmp/base first)  ... src/ab.ts pipeline 9 base=dist:/tmp/base/esm new=slotline
@@ -43,21 +43,9 @@ const WORKLOADS: Record<string, Workload> = {
       return 5000;
     },
   },
-  inflight: {
-    unit: 'ops/s',
-    async run(a) {
-      const total = 50_000;
-      let next = 0;
-      const worker = async (): Promise<void> => {
-        for (let i = next++; i < total; i = next++) {
-          const key = KEYS[i % KEYS.length] as string;
-          await ((i & 1) === 0 ? a.set(key, VALUE) : a.get(key));
-        }
-      };
-      await Promise.all(Array.from({ length: 100 }, worker));
-      return total;
-    },
-  },
+  inflight: inFlight(100, 50_000),
+  inflight10: inFlight(10, 20_000),
+  inflight1000: inFlight(1000, 100_000),
   pipeline: {
     unit: 'SET/s',
     async run(a) {
@@ -74,6 +62,24 @@ const WORKLOADS: Record<string, Workload> = {
   },
 };
 
+/** `total` GET/SETs from `loops` concurrent loops, each awaiting its reply. */
+function inFlight(loops: number, total: number): Workload {
+  return {
+    unit: 'ops/s',
+    async run(a) {
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        for (let i = next++; i < total; i = next++) {
+          const key = KEYS[i % KEYS.length] as string;
+          await ((i & 1) === 0 ? a.set(key, VALUE) : a.get(key));
+        }
+      };
+      await Promise.all(Array.from({ length: loops }, worker));
+      return total;
+    },
+  };
+}
+
 async function open(spec: string, target: Target): Promise<Adapter> {
   if (spec.startsWith('dist:')) return openSlotline(target, spec.slice('dist:'.length));
   const client = CLIENTS.find((c) => c.name === spec || c.name.startsWith(`${spec} `) || (spec === 'ioredis-auto' && c.name === 'ioredis (autopipelining)'));
@@ -87,7 +93,7 @@ async function main(): Promise<void> {
   if (!Number.isInteger(rounds) || rounds < 1 || rounds > 100) throw new Error('rounds: 1..100');
   if (specs.length === 0) throw new Error('name contestants: name=spec ...');
   const names = specs.map((s) => s.slice(0, s.indexOf('=')) || s);
-  const workloads = workloadName === 'all' ? Object.keys(WORKLOADS) : workloadName.split(',');
+  const workloads = workloadName === 'all' ? ['serial', 'inflight', 'pipeline', 'big'] : workloadName.split(',');
   const pinning = pinSelf();
   const servers = new Servers(pinning);
   const fixedPort = Number(process.env['SLOTLINE_AB_PORT'] ?? 0);

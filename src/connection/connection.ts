@@ -25,6 +25,14 @@ import { backoffDelay, type ResolvedOptions } from './options.js';
 import { handshake, settingsOf, type HandshakeSettings } from './handshake.js';
 import { BatchSink, NO_ARGS, Pending, failEntry, settleError, settleReply } from './queue.js';
 
+/**
+ * Commands issued one by one are written at the end of the tick, all in one write, except
+ * when this many are waiting and the server has no more than that in hand: then they go at
+ * once, so the server works on them while the rest of the tick issues more (with 100 callers
+ * in flight, 1.15-1.28x in A/B runs; with 1,000 the rule rarely fires and the write stays one).
+ */
+const EARLY_WRITE = 32;
+
 export type ConnectionStatus = 'idle' | 'connecting' | 'ready' | 'reconnecting' | 'closing' | 'closed';
 
 export interface ConnectionEvents {
@@ -228,8 +236,9 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     const s = this.#status;
     if (s === 'ready' && !this.#handshaking) {
       if (this.#overflow.length === 0 && this.#toWrite.length + this.#inFlight.length < this.options.maxInFlight) {
-        this.#toWrite.push(p);
-        this.#scheduleFlush();
+        const waiting = this.#toWrite.push(p);
+        if (waiting >= EARLY_WRITE && waiting >= this.#inFlight.length) this.#write();
+        else this.#scheduleFlush();
       } else if (this.options.onBackpressure === 'fail') {
         failEntry(p, new ConnectionError(`${p.name}: ${this.options.maxInFlight} commands already in flight to ${this.address}`, 'backpressure'));
         return;
@@ -287,6 +296,11 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 
   #flush = (): void => {
     this.#flushScheduled = false;
+    this.#write();
+  };
+
+  /** Encodes and writes everything in #toWrite (unless the socket cannot take it now). */
+  #write(): void {
     const socket = this.#socket;
     // 'closing' still writes: close() queues QUIT behind the accepted commands, then flips the status.
     // A destroyed socket (protocol failure) closes later: what waits here goes to the next one.
@@ -314,7 +328,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       socket.uncork();
     }
     if (!ok) this.#socketBusy = true;
-  };
+  }
 
   #onDrain = (): void => {
     this.#socketBusy = false;
