@@ -108,13 +108,20 @@ async function main(): Promise<void> {
       const w = WORKLOADS[name];
       if (w === undefined) throw new Error(`unknown workload ${name}`);
       const rates: number[][] = adapters.map(() => []);
+      // This process's CPU time per unit of work (user + system, all threads): far less noisy
+      // than wall time on a shared machine, and what a busy application would feel.
+      const cpu: number[][] = adapters.map(() => []);
       for (const a of adapters) await w.run(a); // warm-up
       for (let r = 0; r < rounds && now() - started < AB_BOUND_MS; r++) {
         for (let j = 0; j < adapters.length; j++) {
           collectGarbage(); // one contestant's garbage is not the next one's pause
+          const c0 = process.cpuUsage();
           const t0 = now();
           const work = await w.run(adapters[j] as Adapter);
           (rates[j] as number[]).push(work / ((now() - t0) / 1000));
+          const c1 = process.cpuUsage(c0);
+          (cpu[j] as number[]).push((c1.user + c1.system) / work);
+          if (process.env["AB_SPLIT_CPU"]) console.error(`${names[j]} user ${(c1.user / work).toFixed(2)} sys ${(c1.system / work).toFixed(2)}`);
         }
       }
       const base = median(rates[0] as number[]);
@@ -122,7 +129,7 @@ async function main(): Promise<void> {
         const m = median(rates[j] as number[]);
         const best = Math.max(...(rates[j] as number[]));
         console.log(
-          `${name.padEnd(9)} ${(names[j] as string).padEnd(14)} median ${Math.round(m).toString().padStart(9)} ${w.unit.padEnd(6)} best ${Math.round(best).toString().padStart(9)}  ratio ${(m / base).toFixed(2)}`,
+          `${name.padEnd(12)} ${(names[j] as string).padEnd(14)} median ${Math.round(m).toString().padStart(9)} ${w.unit.padEnd(6)} best ${Math.round(best).toString().padStart(9)}  ratio ${(m / base).toFixed(2)}  cpu ${median(cpu[j] as number[]).toFixed(2).padStart(7)} µs/${w.unit.split('/')[0]}`,
         );
       }
     }

@@ -22,8 +22,14 @@ interface SlotlineClient {
   pipeline(commands?: readonly Tuple[]): SlotlinePipeline;
   close(): Promise<void>;
 }
+/** The client options the benchmarks set; the rest keep their defaults. */
+interface SlotlineOptions {
+  host: string;
+  port: number;
+  maxBatch?: number;
+}
 interface SlotlineModule {
-  createClient?: (options: { host: string; port: number }) => SlotlineClient;
+  createClient?: (options: SlotlineOptions) => SlotlineClient;
   createCluster?: (options: {
     nodes: { host: string; port: number }[];
     natMap?: Record<string, { host: string; port: number }>;
@@ -70,12 +76,24 @@ export const slotline: ClientSpec = {
   open: (target) => openSlotline(target),
 };
 
+/**
+ * slotline with pipelines sent whole (maxBatch far above any pipeline): only for scenario 8,
+ * to show what slicing at the default maxBatch of 1,000 saves. Not in CLIENTS.
+ */
+export const slotlineUnsliced: ClientSpec = {
+  name: 'slotline (unsliced)',
+  role: 'subject',
+  pkg: 'slotline',
+  clusterCapable: false,
+  open: (target) => openSlotline(target, DIST_ESM, { maxBatch: 1e9 }),
+};
+
 /** Opens slotline from the build in `dist` (DIST_ESM unless given) on `target`. */
-export async function openSlotline(target: Target, dist: string = DIST_ESM): Promise<Adapter> {
+export async function openSlotline(target: Target, dist: string = DIST_ESM, extra: { maxBatch?: number } = {}): Promise<Adapter> {
   const mod = await loadSlotline(dist);
   if (target.kind === 'standalone') {
     if (typeof mod.createClient !== 'function') throw new Error('dist has no createClient export');
-    const client = mod.createClient({ host: target.host, port: target.port });
+    const client = mod.createClient({ host: target.host, port: target.port, ...extra });
     await client.connect();
     return adapt(client);
   }
