@@ -4,12 +4,14 @@
  * replies before it is timed; encoders build the same 100k SET commands. slotline's codec
  * comes from the built library (dist/esm/resp), the others from their installed packages.
  */
+import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { Bench } from 'tinybench';
 import { DIST_ESM } from '../adapters/slotline.js';
-import { na, ok, type Cell, type Role, type Row, type ScenarioResult } from '../report.js';
-import { collectGarbage, errorText } from '../stats.js';
-import type { RunContext, Scenario } from './common.js';
+import { na, ok, type Cell, type Role, type ScenarioResult } from '../report.js';
+import { collectGarbage, errorText, median } from '../stats.js';
+import type { Scenario } from './common.js';
 
 const require = createRequire(import.meta.url);
 const CHUNK = 64 * 1024;
@@ -199,16 +201,23 @@ const ENCODERS: readonly Candidate<EncodeAll>[] = [
   },
 ];
 
-function wanted(ctx: RunContext, candidate: Candidate<unknown>): boolean {
-  return ctx.clients.some((c) => c.name === candidate.client);
+interface Timing {
+  hz: number;
+  p50: number;
+  p99: number;
+  /** Bytes an encoder hands the socket for the whole workload. */
+  bytes?: number;
 }
 
-async function timeTask(ctx: RunContext, name: string, fn: () => void): Promise<{ hz: number; p50: number; p99: number }> {
+/** What one child reports: per table id, a timing or why there is none. */
+export type ChildReport = Record<string, Timing | { error: string }>;
+
+async function timeTask(quick: boolean, name: string, fn: () => void): Promise<Timing> {
   collectGarbage();
   const bench = new Bench({
-    time: ctx.quick ? 300 : 1500,
-    iterations: ctx.quick ? 3 : 10,
-    warmupTime: ctx.quick ? 50 : 250,
+    time: quick ? 150 : 500,
+    iterations: quick ? 3 : 10,
+    warmupTime: quick ? 30 : 100,
     warmupIterations: 2,
     throws: true,
   });
@@ -219,76 +228,140 @@ async function timeTask(ctx: RunContext, name: string, fn: () => void): Promise<
   return { hz: result.throughput.p50, p50: result.latency.p50, p99: result.latency.p99 };
 }
 
-async function decodeTable(ctx: RunContext, c: DecodeCase): Promise<ScenarioResult> {
-  const chunks = chunk(c.bytes);
-  const rows: Row[] = [];
-  for (const candidate of DECODERS.filter((d) => wanted(ctx, d))) {
-    let cell: Cell;
-    try {
-      const decode = await candidate.load();
-      const got = decode(chunks);
-      if (got !== c.replies) throw new Error(`decoded ${got} replies, expected ${c.replies}${c.resp3 ? ' (RESP3 input)' : ''}`);
-      const t = await timeTask(ctx, candidate.name, () => {
-        decode(chunks);
-      });
-      cell = ok(t.hz * c.replies, (t.hz * c.bytes.length) / 1e6, t.p50, t.p99);
-    } catch (error) {
-      cell = na(`${c.resp3 ? 'on RESP3 input: ' : ''}${errorText(error)}`);
-    }
-    ctx.log(`  ${c.id} ${candidate.name}: ${cell.kind === 'ok' ? `${Math.round(cell.values[0] ?? 0)} replies/s` : cell.reason}`);
-    rows.push({ client: candidate.name, role: candidate.role, cell });
-  }
-  return {
-    id: c.id,
-    title: c.title,
-    columns: ['replies/s (median)', 'MB/s', 'p50 ms/run', 'p99 ms/run'],
-    better: 'higher',
-    rows,
-    notes: [`${(c.bytes.length / 1e6).toFixed(2)} MB of input in ${chunks.length} chunks of 64 KiB; strings decoded as JS strings`],
-    params: { bytes: c.bytes.length, replies: c.replies, chunks: chunks.length },
-  };
+function encodeCount(quick: boolean): number {
+  return quick ? 10_000 : 100_000;
 }
 
-async function encodeTable(ctx: RunContext): Promise<ScenarioResult> {
-  const count = ctx.quick ? 10_000 : 100_000;
-  const keys = Array.from({ length: count }, (_, i) => `bench:key:${i}`);
+/**
+ * Runs in codec-child.ts: loads one candidate (and so one library) into a fresh process and
+ * times it on every table it belongs to. Load or check failures become `{ error }`.
+ */
+export async function measureCandidate(quick: boolean, name: string): Promise<ChildReport> {
+  const report: ChildReport = {};
+  const decoder = DECODERS.find((d) => d.name === name);
+  if (decoder !== undefined) {
+    for (const c of makeCases(quick)) {
+      try {
+        const decode = await decoder.load();
+        const chunks = chunk(c.bytes);
+        const got = decode(chunks);
+        if (got !== c.replies) throw new Error(`decoded ${got} replies, expected ${c.replies}`);
+        report[c.id] = await timeTask(quick, name, () => {
+          decode(chunks);
+        });
+      } catch (error) {
+        report[c.id] = { error: `${c.resp3 ? 'on RESP3 input: ' : ''}${errorText(error)}` };
+      }
+    }
+    return report;
+  }
+  const encoder = ENCODERS.find((e) => e.name === name);
+  if (encoder === undefined) throw new Error(`no codec candidate named ${name}`);
+  const keys = Array.from({ length: encodeCount(quick) }, (_, i) => `bench:key:${i}`);
   const value = 'v'.repeat(32);
-  const rows: Row[] = [];
-  for (const candidate of ENCODERS.filter((e) => wanted(ctx, e))) {
-    let cell: Cell;
-    try {
-      const encode = await candidate.load();
-      const bytes = encode(keys, value);
-      const t = await timeTask(ctx, candidate.name, () => {
-        encode(keys, value);
-      });
-      cell = ok(t.hz * count, (t.hz * bytes) / 1e6, t.p50, t.p99);
-    } catch (error) {
-      cell = na(errorText(error));
-    }
-    ctx.log(`  7e ${candidate.name}: ${cell.kind === 'ok' ? `${Math.round(cell.values[0] ?? 0)} commands/s` : cell.reason}`);
-    rows.push({ client: candidate.name, role: candidate.role, cell });
+  try {
+    const encode = await encoder.load();
+    const bytes = encode(keys, value);
+    report['7e'] = { ...(await timeTask(quick, name, () => encode(keys, value))), bytes };
+  } catch (error) {
+    report['7e'] = { error: errorText(error) };
   }
-  return {
-    id: '7e',
-    title: `encode ${count} SET commands (key ~15 bytes, value 32 bytes)`,
-    columns: ['commands/s (median)', 'MB/s out', 'p50 ms/run', 'p99 ms/run'],
-    better: 'higher',
-    rows,
-    notes: [
-      'each encoder returns what it hands the socket: node-redis an array of parts per command, ioredis a string per command (and builds its Command object and promise), slotline CommandWriter the chunks of the whole batch, slotline encodeCommand one command at a time',
-    ],
-    params: { count },
-  };
+  return report;
 }
 
+const CHILD = fileURLToPath(new URL('../codec-child.ts', import.meta.url));
+
+function runChild(quick: boolean, name: string, boundMs: number): Promise<ChildReport> {
+  return new Promise((resolve, reject) => {
+    const args = [...process.execArgv, CHILD, quick ? 'quick' : 'full', name];
+    execFile(process.execPath, args, { timeout: boundMs, killSignal: 'SIGKILL', encoding: 'utf8', maxBuffer: 1024 * 1024 }, (error, stdout, stderr) => {
+      if (error !== null) {
+        reject(new Error(error.killed === true ? `killed after the ${boundMs / 1000} s bound` : (stderr.trim().split('\n').at(-1) ?? errorText(error))));
+        return;
+      }
+      try {
+        resolve(JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as ChildReport);
+      } catch (parseError) {
+        reject(new Error(`bad child output: ${errorText(parseError)}`));
+      }
+    });
+  });
+}
+
+function cellOf(samples: readonly (Timing | { error: string } | undefined)[], toCell: (t: Timing) => Cell): Cell {
+  const timings = samples.filter((t): t is Timing => t !== undefined && 'hz' in t);
+  if (timings.length === 0) {
+    const failed = samples.find((t): t is { error: string } => t !== undefined && 'error' in t);
+    return na(failed?.error ?? 'not measured');
+  }
+  const m = (pick: (t: Timing) => number): number => median(timings.map(pick));
+  return toCell({ hz: m((t) => t.hz), p50: m((t) => t.p50), p99: m((t) => t.p99), bytes: m((t) => t.bytes ?? 0) });
+}
+
+/**
+ * Scenario 7. Codec timings depend on the heap they run in: a library loaded alongside, or
+ * the old generation earlier scenarios leave behind, makes scavenges dearer and not equally
+ * for everyone. So each candidate runs in a fresh process of its own, in rounds (the order
+ * rotating), and a table shows the median of the rounds.
+ */
 export const codec: Scenario = {
   id: 7,
   title: 'codec micro-benchmarks (tinybench)',
   async run(ctx) {
-    const results: ScenarioResult[] = [];
-    for (const c of makeCases(ctx.quick)) results.push(await decodeTable(ctx, c));
-    results.push(await encodeTable(ctx));
+    const quick = ctx.quick;
+    const rounds = quick ? 3 : 5; // odd: the median is one round's figure, not the lower of two
+    const boundMs = quick ? 60_000 : 120_000;
+    const names = [...DECODERS, ...ENCODERS].filter((c) => ctx.clients.some((spec) => spec.name === c.client)).map((c) => c.name);
+    const reports = new Map<string, ChildReport[]>(names.map((n) => [n, []]));
+    for (let r = 0; r < rounds; r++) {
+      for (let k = 0; k < names.length; k++) {
+        const name = names[(k + r) % names.length] as string;
+        let report: ChildReport;
+        try {
+          report = await runChild(quick, name, boundMs);
+        } catch (error) {
+          report = Object.fromEntries(['7a', '7b', '7c', '7d', '7e'].map((id) => [id, { error: errorText(error) }]));
+        }
+        reports.get(name)?.push(report);
+        ctx.log(`  round ${r + 1}: ${name} done`);
+      }
+    }
+    const samples = (name: string, id: string): (Timing | { error: string } | undefined)[] => (reports.get(name) ?? []).map((rep) => rep[id]);
+    const note = `each candidate in a fresh process of its own, ${rounds} rounds in rotating order; median of the rounds`;
+    const results: ScenarioResult[] = makeCases(quick).map((c) => {
+      const chunks = Math.ceil(c.bytes.length / CHUNK);
+      return {
+        id: c.id,
+        title: c.title,
+        columns: ['replies/s (median)', 'MB/s', 'p50 ms/run', 'p99 ms/run'],
+        better: 'higher',
+        rows: DECODERS.filter((d) => names.includes(d.name)).map((d) => ({
+          client: d.name,
+          role: d.role,
+          cell: cellOf(samples(d.name, c.id), (t) => ok(t.hz * c.replies, (t.hz * c.bytes.length) / 1e6, t.p50, t.p99)),
+        })),
+        notes: [`${(c.bytes.length / 1e6).toFixed(2)} MB of input in ${chunks} chunks of 64 KiB; strings decoded as JS strings`, note],
+        params: { bytes: c.bytes.length, replies: c.replies, chunks },
+      };
+    });
+    const count = encodeCount(quick);
+    results.push({
+      id: '7e',
+      title: `encode ${count} SET commands (key ~15 bytes, value 32 bytes)`,
+      columns: ['commands/s (median)', 'MB/s out', 'p50 ms/run', 'p99 ms/run'],
+      better: 'higher',
+      rows: ENCODERS.filter((e) => names.includes(e.name)).map((e) => ({
+        client: e.name,
+        role: e.role,
+        cell: cellOf(samples(e.name, '7e'), (t) => ok(t.hz * count, (t.hz * (t.bytes ?? 0)) / 1e6, t.p50, t.p99)),
+      })),
+      notes: [
+        'each encoder returns what it hands the socket: node-redis an array of parts per command, ioredis a string per command (and builds its Command object and promise), slotline CommandWriter the chunks of the whole batch, slotline encodeCommand one command at a time',
+        note,
+      ],
+      params: { count },
+    });
+    for (const r of results) for (const row of r.rows) ctx.log(`  ${r.id} ${row.client}: ${row.cell.kind === 'ok' ? Math.round(row.cell.values[0] ?? 0) : row.cell.reason}`);
     return results;
   },
 };
