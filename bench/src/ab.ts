@@ -121,7 +121,6 @@ async function main(): Promise<void> {
           (rates[j] as number[]).push(work / ((now() - t0) / 1000));
           const c1 = process.cpuUsage(c0);
           (cpu[j] as number[]).push((c1.user + c1.system) / work);
-          if (process.env["AB_SPLIT_CPU"]) console.error(`${names[j]} user ${(c1.user / work).toFixed(2)} sys ${(c1.system / work).toFixed(2)}`);
         }
       }
       const base = median(rates[0] as number[]);
