@@ -203,7 +203,9 @@ class PlanBuilder {
         return {
           kind: 'refused',
           reason: 'unsupported',
-          error: new ClusterError(`${cmd.name} must run on each node by itself; it cannot be part of a cluster batch`),
+          error: new ClusterError(
+            `${cmd.name} must run on each node by itself; it cannot be part of a cluster batch${cmd.name === 'SCAN' ? ' (use cluster.scanIterator())' : ''}`,
+          ),
         };
     }
   }

@@ -172,6 +172,15 @@ describe('cluster pipeline across nodes', () => {
     expect(results[4]).toBe('2');
     expect(await cluster.pipeline().exec()).toEqual([]);
   });
+
+  it('refuses connection-state and per-node commands with a pointer, and the next command works', async () => {
+    await expect(cluster.call('SCAN', '0')).rejects.toThrow(/scanIterator/);
+    await expect(cluster.call('MULTI')).rejects.toThrow(/use multi\(\)/);
+    await expect(cluster.call('ASKING')).rejects.toThrow(/sends it itself/);
+    const key = k('after-refusals');
+    expect(await cluster.set(key, 'v')).toBe('OK');
+    expect(await cluster.get(key)).toBe('v');
+  });
 });
 
 describe('cluster pipeline runs its sub-pipelines in parallel', () => {
