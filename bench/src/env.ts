@@ -1,7 +1,8 @@
 /**
  * The machine side of a run: CPU pinning with taskset (client loop on CPU 0, every
- * redis-server on CPU 1), the servers (through the test harness), and the facts the header
- * prints (CPU, Node, versions of every client and of redis-server).
+ * redis-server and scenario 6's proxy process on CPU 1), the servers (through the test
+ * harness), and the facts the header prints (CPU, Node, versions of every client and of
+ * redis-server).
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -43,7 +44,7 @@ export function pinServer(pinning: Pinning, pid: number): void {
 
 export function describePinning(pinning: Pinning): string {
   return pinning.kind === 'pinned'
-    ? `pinned with taskset: client process on CPU ${pinning.clientCpu}, redis-server on CPU ${pinning.serverCpu}`
+    ? `pinned with taskset: client process on CPU ${pinning.clientCpu}, redis-server (and scenario 6's proxy process) on CPU ${pinning.serverCpu}`
     : `not pinned (${pinning.reason})`;
 }
 
@@ -55,6 +56,16 @@ export class Servers {
 
   constructor(pinning: Pinning) {
     this.#pinning = pinning;
+  }
+
+  /**
+   * Moves a helper process (scenario 6's delay proxies) to the servers' CPU, out of the way
+   * of the client under test; a no-op when not pinned. Returns where it went.
+   */
+  pinWithServers(pid: number): string {
+    if (this.#pinning.kind !== 'pinned') return 'not pinned';
+    pinServer(this.#pinning, pid);
+    return `CPU ${this.#pinning.serverCpu}, with the servers`;
   }
 
   standalone(): Promise<StandaloneServer> {

@@ -5,12 +5,17 @@
  * option; the wall time of one 300-command cross-node batch against one PING's round trip.
  * Each client gets two rows: its explicit batch (what it refuses is recorded as its error),
  * and the same commands issued at once and awaited together ("concurrent").
+ *
+ * The proxies of 6 run in a child process (proxy-child.ts), pinned with the servers: in the
+ * bench process, a JavaScript client's own CPU work would delay the proxies' timers and
+ * forwarding on the same event loop, while GLIDE works on Rust threads and leaves it free.
  */
-import { startProxy, type Proxy } from '../../../test/harness/proxy.js';
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { Adapter, ClientSpec, Cmd, Endpoint, Target } from '../adapters/types.js';
 import { raw } from '../adapters/raw.js';
 import { ok, type Row, type ScenarioResult } from '../report.js';
-import { median, now, Samples, type Deadline } from '../stats.js';
+import { errorText, median, now, Samples, type Deadline } from '../stats.js';
 import { logCell, randomSetBatches, row, runCell, type RunContext, type Scenario } from './common.js';
 
 const VALUE = 'v'.repeat(32);
@@ -95,6 +100,71 @@ export const clusterBatch: Scenario = {
   },
 };
 
+const PROXY_CHILD = fileURLToPath(new URL('../proxy-child.ts', import.meta.url));
+const PROXY_START_BOUND_MS = 15_000;
+const PROXY_STOP_BOUND_MS = 2_000;
+
+interface ProxyChild {
+  /** One proxy per target, in the order given. */
+  readonly proxies: readonly Endpoint[];
+  readonly pid: number;
+  /** Ends the child: SIGTERM, then SIGKILL if it is still there after a bound. Never throws. */
+  stop(): Promise<void>;
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      resolve();
+    }, PROXY_STOP_BOUND_MS);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    if (child.connected) child.disconnect();
+    child.kill('SIGTERM');
+  });
+}
+
+/**
+ * Forks proxy-child.ts with the bench's own Node flags (tsx's loader), one proxy per target,
+ * and waits (bounded) for their ports. The child exits by itself when this process goes away
+ * (its IPC channel closes) or after `lifetimeMs`.
+ */
+async function startProxyChild(targets: readonly Endpoint[], delayMs: number, lifetimeMs: number): Promise<ProxyChild> {
+  const child = fork(PROXY_CHILD, [String(delayMs), String(lifetimeMs), ...targets.map((t) => `${t.host}:${t.port}`)], {
+    execArgv: process.execArgv,
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  const stop = (): Promise<void> => stopChild(child);
+  try {
+    const ports = await new Promise<number[]>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`proxy child gave no ports within ${PROXY_START_BOUND_MS / 1000} s`)), PROXY_START_BOUND_MS);
+      const done = (): void => clearTimeout(timer);
+      child.once('message', (message: { ports?: number[]; error?: string }) => {
+        done();
+        if (message.ports !== undefined && message.ports.length === targets.length) resolve(message.ports);
+        else reject(new Error(`proxy child: ${message.error ?? 'bad message'}`));
+      });
+      child.once('error', (error) => {
+        done();
+        reject(error);
+      });
+      child.once('exit', (code, signal) => {
+        done();
+        reject(new Error(`proxy child exited (${signal ?? code}) before listening`));
+      });
+    });
+    if (child.pid === undefined) throw new Error('proxy child has no pid');
+    return { proxies: ports.map((port) => ({ host: '127.0.0.1', port })), pid: child.pid, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
 /** Median round trip of a PING through one proxy, over a bare socket. */
 async function pingRoundTrip(proxy: Endpoint, count: number): Promise<number> {
   const socket = await raw.open({ kind: 'standalone', host: proxy.host, port: proxy.port });
@@ -119,21 +189,32 @@ export const delayedCluster: Scenario = {
       ? { size: 300, repeats: 3, delayMs: 5, pings: 5 }
       : { size: 300, repeats: 7, delayMs: 5, pings: 10 };
     const cluster = await ctx.servers.cluster();
-    const proxies: Proxy[] = [];
+    const boundMs = ctx.quick ? 30_000 : 60_000;
+    // Bounded even if this process hangs: every cell's bound, for every row, plus a margin.
+    const lifetimeMs = boundMs * 2 * ctx.clients.length + 60_000;
+    const child = await startProxyChild(
+      cluster.nodes.map((node) => ({ host: node.host, port: node.port })),
+      p.delayMs,
+      lifetimeMs,
+    );
     try {
-      for (const node of cluster.nodes) {
-        proxies.push(await startProxy({ target: { host: node.host, port: node.port }, delayMs: p.delayMs }));
+      let pinnedAt: string;
+      try {
+        pinnedAt = ctx.servers.pinWithServers(child.pid);
+      } catch (error) {
+        pinnedAt = `left on the bench's CPU (taskset failed: ${errorText(error)})`;
       }
+      ctx.log(`  proxy process ${child.pid}: ${pinnedAt}`);
+      const proxies = child.proxies;
       const natMap: Record<string, Endpoint> = {};
       cluster.nodes.forEach((node, i) => {
-        const proxy = proxies[i] as Proxy;
-        natMap[`${node.host}:${node.port}`] = { host: proxy.host, port: proxy.port };
+        natMap[`${node.host}:${node.port}`] = proxies[i] as Endpoint;
       });
       const target: Target = { kind: 'cluster', seeds: proxies.map((x) => ({ host: x.host, port: x.port })), natMap };
-      const rtt = await pingRoundTrip(proxies[0] as Proxy, p.pings);
+      const rtt = await pingRoundTrip(proxies[0] as Endpoint, p.pings);
       ctx.log(`  PING round trip through the proxy: ${rtt.toFixed(2)} ms`);
       const batches = randomSetBatches(p.repeats + 1, p.size, 6, VALUE);
-      const rows = await perClient(ctx, target, ctx.quick ? 30_000 : 60_000, 'ms', async (a, variant, deadline) => {
+      const rows = await perClient(ctx, target, boundMs, 'ms', async (a, variant, deadline) => {
         await warm(a, variant, batches[p.repeats] as Cmd[]);
         const times: number[] = [];
         for (let r = 0; r < p.repeats; r++) {
@@ -155,12 +236,13 @@ export const delayedCluster: Scenario = {
           notes: [
             `one PING through a proxy: ${rtt.toFixed(2)} ms (median of ${p.pings}); a batch split by node and sent to all nodes in parallel needs about 1 round trip`,
             `${p.size} SETs on random keys per batch, ${p.delayMs} ms added each way by one proxy per node; clients reach the proxies through natMap (slotline, ioredis), nodeAddressMap (node-redis) or addressResolver (GLIDE)`,
+            `the proxies run in a child process of their own (proxy process: ${pinnedAt}), so no client's CPU work delays their forwarding`,
           ],
-          params: { ...p, pingRoundTripMs: rtt },
+          params: { ...p, pingRoundTripMs: rtt, proxyProcess: pinnedAt },
         },
       ];
     } finally {
-      await Promise.allSettled(proxies.map((x) => x.close()));
+      await child.stop();
     }
   },
 };
