@@ -3,7 +3,8 @@
  * client: slot migration step by step (the commands redis-cli --cluster reshard sends), and
  * reading what a node observed (INFO commandstats, CLIENT LIST, ROLE). Everything goes
  * through redis-cli or the probe, never through the client under test; must not import from
- * src/ or vitest.
+ * src/ or vitest. On a cluster started with a password, pass it (NodeRef.password, or the last
+ * argument): every command then authenticates, and MIGRATE authenticates to the target.
  *
  *   migration of slot S from A to B, as the server expects it:
  *     B: CLUSTER SETSLOT S IMPORTING <A-id>     B accepts ASKING + commands for S
@@ -13,11 +14,17 @@
  */
 import { parseClusterNodes, type NodeEntry } from './cluster-health.js';
 import { probeOne } from './probe.js';
-import { redisCli } from './servers.js';
+import { redisCliWith } from './servers.js';
 
 export interface NodeRef {
   readonly port: number;
   readonly id: string;
+  /** The node's --requirepass, when it has one. */
+  readonly password?: string;
+}
+
+function cli(node: { readonly port: number; readonly password?: string | undefined }, ...args: string[]): Promise<string> {
+  return redisCliWith({ password: node.password }, node.port, ...args);
 }
 
 function expectOk(reply: string, what: string): void {
@@ -26,14 +33,15 @@ function expectOk(reply: string, what: string): void {
 
 /** Marks `slot` importing on `target` and migrating on `source` (target first, as redis-cli does). */
 export async function beginSlotMigration(source: NodeRef, target: NodeRef, slot: number): Promise<void> {
-  expectOk(await redisCli(target.port, 'CLUSTER', 'SETSLOT', String(slot), 'IMPORTING', source.id), 'SETSLOT IMPORTING');
-  expectOk(await redisCli(source.port, 'CLUSTER', 'SETSLOT', String(slot), 'MIGRATING', target.id), 'SETSLOT MIGRATING');
+  expectOk(await cli(target, 'CLUSTER', 'SETSLOT', String(slot), 'IMPORTING', source.id), 'SETSLOT IMPORTING');
+  expectOk(await cli(source, 'CLUSTER', 'SETSLOT', String(slot), 'MIGRATING', target.id), 'SETSLOT MIGRATING');
 }
 
 /** Moves `keys` (all in the migrating slot) from source to target with one MIGRATE … KEYS. */
 export async function migrateKeys(source: NodeRef, target: NodeRef, keys: readonly string[]): Promise<void> {
   if (keys.length === 0) return;
-  const reply = await redisCli(source.port, 'MIGRATE', '127.0.0.1', String(target.port), '', '0', '5000', 'KEYS', ...keys);
+  const auth = target.password === undefined ? [] : ['AUTH', target.password];
+  const reply = await cli(source, 'MIGRATE', '127.0.0.1', String(target.port), '', '0', '5000', ...auth, 'KEYS', ...keys);
   expectOk(reply, 'MIGRATE');
 }
 
@@ -44,13 +52,13 @@ export async function migrateKeys(source: NodeRef, target: NodeRef, keys: readon
 export async function finishSlotMigration(primaries: readonly NodeRef[], source: NodeRef, target: NodeRef, slot: number): Promise<void> {
   const order = [target, source, ...primaries.filter((n) => n.port !== target.port && n.port !== source.port)];
   for (const node of order) {
-    expectOk(await redisCli(node.port, 'CLUSTER', 'SETSLOT', String(slot), 'NODE', target.id), `SETSLOT NODE on ${node.port}`);
+    expectOk(await cli(node, 'CLUSTER', 'SETSLOT', String(slot), 'NODE', target.id), `SETSLOT NODE on ${node.port}`);
   }
 }
 
 /** `calls` of one command in INFO commandstats (0 when the command never ran). */
-export async function commandCalls(port: number, command: string): Promise<number> {
-  const info = await redisCli(port, 'INFO', 'commandstats');
+export async function commandCalls(port: number, command: string, password?: string): Promise<number> {
+  const info = await cli({ port, password }, 'INFO', 'commandstats');
   const match = new RegExp(`^cmdstat_${command.toLowerCase()}:calls=(\\d+)`, 'm').exec(info);
   return match === null ? 0 : Number(match[1]);
 }
@@ -58,8 +66,8 @@ export async function commandCalls(port: number, command: string): Promise<numbe
 /** One CLIENT LIST line as a record: { id, addr, name, flags, cmd, … }. */
 export type ClientInfo = Readonly<Record<string, string>>;
 
-export async function clientList(port: number): Promise<ClientInfo[]> {
-  const text = await redisCli(port, 'CLIENT', 'LIST');
+export async function clientList(port: number, password?: string): Promise<ClientInfo[]> {
+  const text = await cli({ port, password }, 'CLIENT', 'LIST');
   return text
     .split('\n')
     .filter((line) => line.trim() !== '')
@@ -74,8 +82,8 @@ export async function clientList(port: number): Promise<ClientInfo[]> {
 }
 
 /** 'master' or 'slave' as ROLE says now, or undefined when the node does not answer. */
-export async function roleOf(port: number): Promise<string | undefined> {
-  const role = await probeOne(port, ['ROLE'], { timeoutMs: 1000 }).catch(() => undefined);
+export async function roleOf(port: number, password?: string): Promise<string | undefined> {
+  const role = await probeOne(port, ['ROLE'], { timeoutMs: 1000, password }).catch(() => undefined);
   return Array.isArray(role) && typeof role[0] === 'string' ? role[0] : undefined;
 }
 
@@ -101,8 +109,8 @@ export interface LayoutView {
   entry(port: number): NodeEntry;
 }
 
-export async function layoutOf(port: number): Promise<LayoutView> {
-  const entries = parseClusterNodes(await redisCli(port, 'CLUSTER', 'NODES'));
+export async function layoutOf(port: number, password?: string): Promise<LayoutView> {
+  const entries = parseClusterNodes(await cli({ port, password }, 'CLUSTER', 'NODES'));
   const primaries = entries.filter((e) => e.role === 'primary' && e.slots.length > 0);
   const owners = new Int32Array(16384).fill(-1);
   for (const p of primaries) for (const r of p.slots) owners.fill(p.port, r.start, r.end + 1);

@@ -24,6 +24,11 @@ export interface ClusterOptions {
   args?: readonly string[];
   /** Bound for the cluster to become healthy after creation; default 30 s. */
   healthyTimeoutMs?: number;
+  /**
+   * Starts every node with --requirepass and --masterauth set to it (replicas authenticate
+   * to their primary); the harness authenticates every command it sends itself.
+   */
+  password?: string;
 }
 
 export interface ClusterNode extends ServerHandle {
@@ -33,6 +38,8 @@ export interface ClusterNode extends ServerHandle {
 
 export interface ClusterHandle {
   readonly nodes: readonly ClusterNode[];
+  /** The password every node requires, or undefined when the cluster has none. */
+  readonly password: string | undefined;
   /** Every node's address; a client needs one, more survive a killed node. */
   readonly seeds: readonly Endpoint[];
   /** Running nodes that currently say ROLE = master. */
@@ -63,10 +70,10 @@ function asText(reply: unknown, what: string): string {
 }
 
 /** A port can be taken between choosing it and binding it; then try another one. */
-async function startNode(root: string, index: number, args: readonly string[]): Promise<RedisProcess> {
+async function startNode(root: string, index: number, args: readonly string[], password: string | undefined): Promise<RedisProcess> {
   for (let attempt = 1; ; attempt++) {
     const port = await getFreeClusterPort();
-    const node = new RedisProcess({ port, dir: join(root, `node-${index}-${port}`), args });
+    const node = new RedisProcess({ port, dir: join(root, `node-${index}-${port}`), args, password });
     try {
       await node.start();
       return node;
@@ -87,9 +94,10 @@ async function pollUntil(what: string, timeoutMs: number, check: () => Promise<s
   throw new Error(`cluster: ${what} within ${timeoutMs} ms; last problem: ${problem}`);
 }
 
-async function viewOf(node: RedisProcess): Promise<NodeView> {
+async function viewOf(node: RedisProcess, password: string | undefined): Promise<NodeView> {
   const [info, nodes, role] = await probe(node.port, [['CLUSTER', 'INFO'], ['CLUSTER', 'NODES'], ['ROLE']], {
     timeoutMs: 1000,
+    password,
   });
   return {
     port: node.port,
@@ -123,12 +131,16 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     throw new RangeError('startCluster: replicasPerPrimary must be a non-negative integer');
   }
   const total = layout.primaries * (1 + layout.replicasPerPrimary);
+  const { password } = options;
   const args = [
     '--cluster-enabled', 'yes',
     '--cluster-config-file', 'nodes.conf',
     '--cluster-node-timeout', String(options.nodeTimeoutMs ?? 1000),
+    ...(password === undefined ? [] : ['--requirepass', password, '--masterauth', password]),
     ...(options.args ?? []),
   ];
+  // Every command the harness sends authenticates first when the nodes require it.
+  const auth = { password };
   const root = await mkdtemp(join(tmpdir(), 'slotline-cluster-'));
   trackDir(root);
   const started: RedisProcess[] = [];
@@ -145,29 +157,29 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     // before stop() runs, or it would outlive the error.
     const results = await Promise.allSettled(
       Array.from({ length: total }, async (_, i) => {
-        started.push(await startNode(root, i, args));
+        started.push(await startNode(root, i, args, password));
       }),
     );
     const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failure !== undefined) throw failure.reason;
     // Primaries first, then replicas: replica r follows primary r % primaries.
     started.sort((a, b) => a.port - b.port);
-    const ids = await Promise.all(started.map(async (n) => asText(await probeOne(n.port, ['CLUSTER', 'MYID']), 'MYID')));
+    const ids = await Promise.all(started.map(async (n) => asText(await probeOne(n.port, ['CLUSTER', 'MYID'], auth), 'MYID')));
     // Distinct config epochs before the nodes meet, as redis-cli does: no epoch collisions to
     // resolve, so the first topology is the final one.
-    await Promise.all(started.map((n, i) => probeOne(n.port, ['CLUSTER', 'SET-CONFIG-EPOCH', String(i + 1)])));
+    await Promise.all(started.map((n, i) => probeOne(n.port, ['CLUSTER', 'SET-CONFIG-EPOCH', String(i + 1)], auth)));
     await Promise.all(
       started.slice(0, layout.primaries).map((n, i) => {
         const start = Math.floor((i * SLOT_COUNT) / layout.primaries);
         const end = Math.floor(((i + 1) * SLOT_COUNT) / layout.primaries) - 1;
-        return probeOne(n.port, ['CLUSTER', 'ADDSLOTSRANGE', String(start), String(end)]);
+        return probeOne(n.port, ['CLUSTER', 'ADDSLOTSRANGE', String(start), String(end)], auth);
       }),
     );
     const first = started[0] as RedisProcess;
-    await Promise.all(started.slice(1).map((n) => probeOne(first.port, ['CLUSTER', 'MEET', n.host, String(n.port)])));
+    await Promise.all(started.slice(1).map((n) => probeOne(first.port, ['CLUSTER', 'MEET', n.host, String(n.port)], auth)));
     await pollUntil('nodes did not all meet', 30_000, async () => {
       for (const node of started) {
-        const entries = parseClusterNodes(asText(await probeOne(node.port, ['CLUSTER', 'NODES']), 'CLUSTER NODES'));
+        const entries = parseClusterNodes(asText(await probeOne(node.port, ['CLUSTER', 'NODES'], auth), 'CLUSTER NODES'));
         const known = entries.filter((e) => !e.flags.includes('handshake') && !e.flags.includes('noaddr'));
         if (known.length !== total) return `node ${node.port} knows ${known.length} of ${total} nodes`;
       }
@@ -175,7 +187,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     });
     await Promise.all(
       started.slice(layout.primaries).map(async (n, r) => {
-        const reply = await probe(n.port, [['CLUSTER', 'REPLICATE', ids[r % layout.primaries] as string]]);
+        const reply = await probe(n.port, [['CLUSTER', 'REPLICATE', ids[r % layout.primaries] as string]], auth);
         if (reply[0] instanceof ProbeReplyError) throw reply[0];
       }),
     );
@@ -190,14 +202,14 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     };
     const withRole = async (role: 'master' | 'slave'): Promise<ClusterNode[]> => {
       const roles = await Promise.all(
-        runningNodes().map(async (n) => ({ n, role: await probeOne(n.port, ['ROLE'], { timeoutMs: 1000 }).catch(() => null) })),
+        runningNodes().map(async (n) => ({ n, role: await probeOne(n.port, ['ROLE'], { timeoutMs: 1000, password }).catch(() => null) })),
       );
       return roles.filter(({ role: r }) => Array.isArray(r) && r[0] === role).map(({ n }) => handleOf(n.port));
     };
     const waitForHealthy = async ({ timeoutMs = 30_000 }: { timeoutMs?: number } = {}): Promise<void> => {
       await pollUntil('not healthy', timeoutMs, async () => {
         const running = runningNodes();
-        const views = await Promise.all(running.map((n) => viewOf(n).catch((e: Error) => e)));
+        const views = await Promise.all(running.map((n) => viewOf(n, password).catch((e: Error) => e)));
         const failed = views.find((v): v is Error => v instanceof Error);
         if (failed !== undefined) return failed.message;
         return healthProblem(views as NodeView[], running.length === total ? layout : undefined);
@@ -207,12 +219,13 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     await waitForHealthy({ timeoutMs: options.healthyTimeoutMs ?? 30_000 });
     return {
       nodes: handles,
+      password,
       seeds: handles.map((h) => ({ host: h.host, port: h.port })),
       primaries: () => withRole('master'),
       replicas: () => withRole('slave'),
       async slotOwner(slot: number): Promise<ClusterNode> {
         for (const node of runningNodes()) {
-          const text = await probeOne(node.port, ['CLUSTER', 'NODES'], { timeoutMs: 1000 }).catch(() => null);
+          const text = await probeOne(node.port, ['CLUSTER', 'NODES'], { timeoutMs: 1000, password }).catch(() => null);
           if (typeof text !== 'string') continue;
           const owner = parseClusterNodes(text).find(
             (e) => e.role === 'primary' && e.slots.some((r) => r.start <= slot && slot <= r.end),

@@ -17,6 +17,8 @@ export interface ProbeOptions {
   host?: string;
   /** Bound for connect + all replies. */
   timeoutMs?: number;
+  /** Sends AUTH first (servers started with --requirepass); a refused AUTH rejects. */
+  password?: string;
 }
 
 function encode(commands: readonly (readonly string[])[]): Buffer {
@@ -74,14 +76,22 @@ function parseReply(buf: Buffer, at: number): Parsed | undefined {
 
 /**
  * Sends all commands on one fresh connection and resolves with one reply per command
- * (error replies as ProbeReplyError values). Rejects on connect errors, a closed
- * socket, or when `timeoutMs` (default 2000) passes.
+ * (error replies as ProbeReplyError values). With `password`, AUTH goes first in the same
+ * write; its reply is not returned, and an error reply to it rejects. Rejects on connect
+ * errors, a closed socket, or when `timeoutMs` (default 2000) passes.
  */
-export function probe(
+export async function probe(
   port: number,
   commands: readonly (readonly string[])[],
   options: ProbeOptions = {},
 ): Promise<ProbeReply[]> {
+  if (options.password === undefined) return exchange(port, commands, options);
+  const [auth, ...replies] = await exchange(port, [['AUTH', options.password], ...commands], options);
+  if (auth instanceof ProbeReplyError) throw auth;
+  return replies;
+}
+
+function exchange(port: number, commands: readonly (readonly string[])[], options: ProbeOptions): Promise<ProbeReply[]> {
   const { host = '127.0.0.1', timeoutMs = 2000 } = options;
   return new Promise((resolve, reject) => {
     let buffer: Buffer = Buffer.alloc(0);

@@ -1,10 +1,11 @@
 /**
  * The harness's front door for anything that needs real servers (tests, benchmarks, the
- * demo): free ports, a standalone server, a cluster, and out-of-band commands through
- * redis-cli. Servers run as `redis-server` from PATH on 127.0.0.1; with
- * SLOTLINE_TEST_DOCKER=1 and a reachable Docker engine, startStandalone runs a Valkey
- * container instead. Must not import vitest or anything from src/: the client under test
- * may be broken, and the harness must still tell whether the server is up.
+ * demo): free ports, a standalone server, a cluster (either one optionally password
+ * protected), and out-of-band commands through redis-cli. Servers run as `redis-server`
+ * from PATH on 127.0.0.1; with SLOTLINE_TEST_DOCKER=1 and a reachable Docker engine,
+ * startStandalone runs a Valkey container instead. Must not import vitest or anything from
+ * src/: the client under test may be broken, and the harness must still tell whether the
+ * server is up.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
@@ -79,11 +80,24 @@ export async function startStandalone(options: StandaloneOptions = {}): Promise<
  * only a failure of redis-cli itself (e.g. connection refused) rejects.
  */
 export function redisCli(port: number, ...args: string[]): Promise<string> {
+  return redisCliWith({}, port, ...args);
+}
+
+export interface RedisCliOptions {
+  /** For servers started with --requirepass: given to redis-cli as REDISCLI_AUTH, never on argv. */
+  password?: string;
+}
+
+/** redisCli() with options, e.g. `redisCliWith({ password }, port, 'CLIENT', 'LIST')`. */
+export function redisCliWith(options: RedisCliOptions, port: number, ...args: string[]): Promise<string> {
+  // REDISCLI_AUTH rather than -a: no "using a password on the command line" warning, and
+  // the password stays out of the process list and of the error messages below.
+  const env = options.password === undefined ? undefined : { ...process.env, REDISCLI_AUTH: options.password };
   return new Promise((resolve, reject) => {
     execFile(
       'redis-cli',
       ['-h', '127.0.0.1', '-p', String(port), ...args],
-      { timeout: 10_000, maxBuffer: 64 * 1024 * 1024 },
+      { timeout: 10_000, maxBuffer: 64 * 1024 * 1024, ...(env === undefined ? {} : { env }) },
       (error, stdout, stderr) => {
         if (error) {
           reject(new Error(`redis-cli -p ${port} ${args.join(' ')} failed: ${stderr || stdout || error.message}`));
