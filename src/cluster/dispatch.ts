@@ -27,6 +27,11 @@ import type { Topology } from './topology.js';
 
 const ASKING: Command<unknown> = { name: 'ASKING', args: [] };
 
+/** Exponential, capped at 1 s: 50, 100, 200, … ms with the default retryDelay. */
+function backoff(base: number, attempt: number): number {
+  return Math.min(1000, base * 2 ** Math.min(Math.max(attempt - 1, 0), 5));
+}
+
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -52,8 +57,13 @@ function retryReason(reply: unknown): 'moved' | 'ask' | 'wait' | 'reroute' | und
     }
   }
   // Never written: safe to send elsewhere (retryEntry stops when the user closed the client).
-  if (reply instanceof ConnectionError && !reply.written) return 'reroute';
+  // Refused credentials are final: no topology change makes a wrong password right.
+  if (reply instanceof ConnectionError && !reply.written) return isAuthFailure(reply) ? undefined : 'reroute';
   return undefined;
+}
+
+function isAuthFailure(error: ConnectionError): boolean {
+  return error.reason === 'handshake' && error.cause instanceof ReplyError && error.cause.kind === 'auth';
 }
 
 function planOptions(topology: Topology): PlanOptions {
@@ -229,6 +239,8 @@ async function retryEntry(topology: Topology, r: Retry): Promise<Reply> {
       const to = (reply as ReplyError).redirect!;
       topology.moved(to.slot, to);
       target = topology.options.mapAddress(to);
+      // Sent back to a node already tried: two nodes disagree mid-failover. Give them time.
+      if (visited.includes(nodeKey(target))) await delay(backoff(retryDelay, attempt));
     } else if (reason === 'ask') {
       topology.stats.ask++;
       target = topology.options.mapAddress((reply as ReplyError).redirect!);
@@ -240,7 +252,7 @@ async function retryEntry(topology: Topology, r: Retry): Promise<Reply> {
       } else {
         topology.stats.connectionRetries++;
       }
-      await delay(Math.min(1000, retryDelay * 2 ** Math.min(attempt - 1, 5)));
+      await delay(backoff(retryDelay, attempt));
       if (reason === 'reroute' || (reply instanceof ReplyError && reply.kind === 'clusterdown')) {
         await topology.refresh().catch(() => undefined);
       }
@@ -313,7 +325,7 @@ export async function runTransaction(topology: Topology, cmds: readonly Command<
       const failure = batchFailure(error, 0);
       if (retryReason(failure) !== 'reroute' || topology.closed) throw failure;
       topology.stats.connectionRetries++;
-      await delay(Math.min(1000, retryDelay * 2 ** Math.min(attempt, 5)));
+      await delay(backoff(retryDelay, attempt + 1));
       await topology.refresh().catch(() => undefined);
       continue;
     }
@@ -330,6 +342,8 @@ export async function runTransaction(topology: Topology, cmds: readonly Command<
         const to = last.redirect;
         if (last.kind === 'moved' && to !== undefined) {
           topology.moved(to.slot, to);
+          const next = topology.slotMap.primaryOf(to.slot);
+          if (next !== undefined && visited.includes(nodeKey(next))) await delay(backoff(retryDelay, attempt));
           continue;
         }
         if (last.kind === 'ask') topology.stats.ask++;
@@ -337,7 +351,7 @@ export async function runTransaction(topology: Topology, cmds: readonly Command<
         else if (last.kind === 'tryagain') topology.stats.tryAgain++;
         else throw last;
         // ASK mid-migration: the keys are split between two nodes; wait for the move to finish.
-        await delay(Math.min(1000, retryDelay * 2 ** Math.min(attempt, 5)));
+        await delay(backoff(retryDelay, attempt + 1));
         if (last.kind === 'clusterdown') await topology.refresh().catch(() => undefined);
       }
     }

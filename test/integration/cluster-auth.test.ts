@@ -222,3 +222,32 @@ describe('a password-protected cluster, MOVED to a node not yet connected', () =
     }
   });
 });
+
+describe('a password-protected cluster, one node refusing the password', () => {
+  it('fails that node at once with its auth error instead of retrying elsewhere, and the other nodes keep working', async () => {
+    const seedPort = layout.primaries[0]!.port;
+    const refusing = layout.primaries[1]!.port;
+    const other = keysPerPrimary('auth-refused', 1);
+    const badKey = other.get(refusing)![0]!;
+    const goodKey = other.get(seedPort)![0]!;
+    const cluster = createCluster({ nodes: [{ host: '127.0.0.1', port: seedPort }], password: PASSWORD, refreshInterval: 0 });
+    await probeOne(refusing, ['CONFIG', 'SET', 'requirepass', 'another-password'], { password: PASSWORD });
+    try {
+      await cluster.connect();
+      const started = performance.now();
+      const error = await cluster.get(badKey).then(
+        () => new Error('get() resolved'),
+        (e: unknown) => e,
+      );
+      const ms = performance.now() - started;
+      expect(String(error)).toMatch(/WRONGPASS/);
+      expect(String(error)).not.toMatch(/redirected more than/);
+      expect(ms).toBeLessThan(CONNECT_TIMEOUT_MS);
+      expect(cluster.stats.connectionRetries).toBe(0);
+      expect(await cluster.set(goodKey, 'fine')).toBe('OK');
+    } finally {
+      await cluster.close();
+      await probeOne(refusing, ['CONFIG', 'SET', 'requirepass', PASSWORD], { password: 'another-password' });
+    }
+  });
+});
