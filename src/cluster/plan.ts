@@ -25,7 +25,7 @@ import { ClusterError, CrossSlotError } from '../errors.js';
 import type { RedisArg } from '../resp/types.js';
 import { routeCommand, type RoutableCommand, type Route, type SplitRule } from './route.js';
 import { nodeKey, type NodeAddress, type NodeInfo, type ShardInfo, type SlotMap } from './slot-map.js';
-import type { ResponsePolicy } from '../commands/keys.js';
+import { isReadOnly, type ResponsePolicy } from '../commands/keys.js';
 
 /** Where one sent command's reply belongs. */
 export type EntryRef =
@@ -175,7 +175,12 @@ class PlanBuilder {
           return { kind: 'refused', reason: 'cross-slot', error };
         }
         const parts = splitParts(cmd, route.keyIndexes, route.slots, route.split);
-        const owners = parts.map((p) => this.#slotMap.primaryOf(p.slot));
+        // A split read (MGET) may go to replicas like any single-slot read.
+        const toReplica = this.#readOnly.readOnlyToReplica && isReadOnly(cmd.name, cmd.args);
+        const owners = parts.map((p) => {
+          const shard = this.#slotMap.shardOf(p.slot);
+          return shard === undefined ? undefined : toReplica ? this.#options!.readFrom!(shard, p.slot) : shard.primary;
+        });
         const missing = owners.indexOf(undefined);
         if (missing !== -1) return noOwner(cmd, parts[missing]!.slot);
         for (let p = 0; p < parts.length; p++) {

@@ -436,6 +436,24 @@ describe('cluster readFrom preferReplica', () => {
     expect(onPrimary.some((c) => c['cmd'] === 'get')).toBe(false);
     expect(await redisCli(primary, 'GET', key)).toBe('v2');
   });
+
+  it('sends the parts of a split MGET to replicas too', async () => {
+    const layout = await layoutOf(clusterTarget().primaries[0]!.port);
+    const keys = Array.from({ length: 60 }, (_, i) => k(`rr:m${i}`));
+    await cluster.mset(Object.fromEntries(keys.map((key) => [key, key])));
+    const replicas = layout.primaries.map((p) => layout.replicasOf(p.port)[0]!.port);
+    const primaries = layout.primaries.map((p) => p.port);
+    await pollUntil('replicas have the values', 5000, async () => {
+      const got = await Promise.all(keys.map(async (key) => (await probe(layout.replicasOf(layout.ownerPort(keySlot(key)))[0]!.port, [['READONLY'], ['GET', key]]))[1]));
+      return got.every((v, i) => v === keys[i]);
+    });
+    const before = await Promise.all([...replicas, ...primaries].map((port) => commandCalls(port, 'mget')));
+    expect(await cluster.mget(keys)).toEqual(keys);
+    const after = await Promise.all([...replicas, ...primaries].map((port) => commandCalls(port, 'mget')));
+    // Every replica served its part; no primary served any.
+    replicas.forEach((_, i) => expect(after[i]!, `replica ${replicas[i]}`).toBeGreaterThan(before[i]!));
+    primaries.forEach((_, j) => expect(after[replicas.length + j]!, `primary ${primaries[j]}`).toBe(before[replicas.length + j]!));
+  });
 });
 
 describe('cluster discovery', () => {

@@ -255,9 +255,11 @@ describe('planBatch + merge', () => {
     const plan = planBatch([cmd('GET foo'), cmd('SET foo 1'), cmd('MGET foo bar')], slotMap, { readOnlyToReplica: true, readFrom });
     const replicaOfC = nodeKey(slotMap.shardOf(12182)!.replicas[0]!);
     const onReplica = plan.nodes.find((n) => n.key === replicaOfC)!;
-    expect(onReplica.commands.map((c) => c.name)).toEqual(['GET']);
-    // Split parts go to primaries: a split is a plan of its own and stays simple.
-    expect(plan.nodes.find((n) => n.key === C)!.commands.map((c) => c.name)).toEqual(['SET', 'MGET']);
+    // The split MGET's part for C's slot is a read too: it goes to the replica with GET.
+    expect(onReplica.commands.map((c) => c.name)).toEqual(['GET', 'MGET']);
+    expect(plan.nodes.find((n) => n.key === C)!.commands.map((c) => c.name)).toEqual(['SET']);
+    // No MGET part went to any primary.
+    for (const p of slotMap.primaries()) expect(plan.nodes.find((n) => n.key === nodeKey(p))?.commands.map((c) => c.name) ?? []).not.toContain('MGET');
     // Without readFrom the primary serves reads.
     expect(planBatch([cmd('GET foo')], slotMap, { readOnlyToReplica: true }).nodes[0]!.key).toBe(C);
   });
