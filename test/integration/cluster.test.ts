@@ -456,6 +456,36 @@ describe('cluster readFrom preferReplica', () => {
   });
 });
 
+describe('cluster redirect limit', () => {
+  it('gives up after maxRedirections with a ClusterError naming the slot and the nodes it bounced between', async () => {
+    const layout = await layoutOf(clusterTarget().primaries[0]!.port);
+    const [a, b] = layout.primaries.map((p) => p.port);
+    // A wrong address map sends b's traffic to a, and a answers MOVED to b: a loop only the limit ends.
+    const natMap = { [`127.0.0.1:${b}`]: { host: '127.0.0.1', port: a! } };
+    const cluster = createCluster({ nodes: [{ host: '127.0.0.1', port: a! }], natMap, maxRedirections: 4, retryDelay: 1, refreshInterval: 0 });
+    try {
+      await cluster.connect();
+      let key = '';
+      for (let i = 0; key === '' && i < 1000; i++) if (layout.ownerPort(keySlot(`loop:${i}`)) === b) key = `loop:${i}`;
+      const error = await cluster.get(key).then(
+        () => new Error('get() resolved'),
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(ClusterError);
+      expect(String(error)).toMatch(new RegExp(`GET: slot ${keySlot(key)} was redirected more than 4 times`));
+      expect(String(error)).toContain(`127.0.0.1:${a} → 127.0.0.1:${a}`);
+      expect(String(error)).toMatch(/MOVED/);
+      expect(cluster.stats.moved).toBeGreaterThanOrEqual(4);
+      // A key that a owns is unaffected.
+      let own = '';
+      for (let i = 0; own === '' && i < 1000; i++) if (layout.ownerPort(keySlot(`own:${i}`)) === a) own = `own:${i}`;
+      expect(await cluster.get(own)).toBeNull();
+    } finally {
+      await cluster.close();
+    }
+  });
+});
+
 describe('cluster discovery', () => {
   it('names every seed and "refused" when no seed accepts a connection', async () => {
     const ports = [await getFreePort(), await getFreePort()];
