@@ -83,23 +83,11 @@ export class Client extends CommandMethods<AsPromise> {
     const refusal = sharedConnectionRefusal(cmd.name);
     if (refusal !== undefined) return Promise.reject(new SlotlineError(refusal));
     if (isBlocking(cmd.name, cmd.args)) return this.#runBlocking(cmd);
-    if (cmd.script !== undefined || cmd.library !== undefined) return sendOne(this.#conn, cmd);
-    return this.#conn.send(cmd);
+    return sendOne(this.#conn, cmd);
   }
 
-  async #runBlocking<T>(cmd: Command<T>): Promise<T> {
-    const pool = this.#poolOf();
-    const c = await pool.acquire();
-    try {
-      const out = await c.send(cmd);
-      await pool.release(c);
-      return out;
-    } catch (error) {
-      // A reply error leaves the connection clean; anything else leaves it in doubt.
-      if (c.status === 'ready' && error instanceof SlotlineError && error.name === 'ReplyError') await pool.release(c);
-      else await pool.destroy(c);
-      throw error;
-    }
+  #runBlocking<T>(cmd: Command<T>): Promise<T> {
+    return this.#poolOf().send(cmd);
   }
 
   #poolOf(): ConnectionPool {

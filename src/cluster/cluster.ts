@@ -112,15 +112,9 @@ export class Cluster extends CommandMethods<AsPromise> {
     for (let attempt = 0; attempt <= this.options.maxRedirections; attempt++) {
       const node = slot === undefined ? this.#topology.anyPrimary() : this.#topology.slotMap.primaryOf(slot);
       if (node === undefined) throw new ClusterError(`${cmd.name}: slot ${slot} has no known owner`);
-      const pool = this.#topology.pool(node);
-      const conn = await pool.acquire();
       try {
-        const out = await conn.send(cmd);
-        await pool.release(conn);
-        return out;
+        return await this.#topology.pool(node).send(cmd);
       } catch (error) {
-        if (conn.status === 'ready' && error instanceof ReplyError) await pool.release(conn);
-        else await pool.destroy(conn);
         if (error instanceof ReplyError && error.kind === 'moved' && error.redirect !== undefined) {
           this.#topology.moved(error.redirect.slot, error.redirect);
           continue;

@@ -16,7 +16,7 @@ import type { Command } from '../commands/command.js';
 import { commandKeyIndexes } from '../commands/keys.js';
 import type { Connection } from '../connection/connection.js';
 import { readTransaction, transactionBlock } from '../batch/transaction.js';
-import { sendPipeline, sendTransaction } from '../scripts/index.js';
+import { sendOne, sendPipeline, sendTransaction } from '../scripts/index.js';
 import type { RedisArg, RespValue } from '../resp/types.js';
 import { MergeState, type Reply } from './merge.js';
 import { planBatch, type BatchPlan, type EntryRef, type NodeBatch, type PlanOptions } from './plan.js';
@@ -26,6 +26,7 @@ import { nodeKey, type NodeAddress, type NodeInfo } from './slot-map.js';
 import type { Topology } from './topology.js';
 
 const ASKING: Command<unknown> = { name: 'ASKING', args: [] };
+const TO_REPLICA = Object.freeze({ readOnlyToReplica: true });
 
 /** Exponential, capped at 1 s: 50, 100, 200, … ms with the default retryDelay. */
 function backoff(base: number, attempt: number): number {
@@ -83,7 +84,7 @@ interface Retry {
 
 /** Single commands take the short road when they have one target; else they are a batch of one. */
 export function runCommand<T>(topology: Topology, cmd: Command<T>): Promise<T> {
-  const route = routeCommand(cmd, topology.options.readFrom === 'preferReplica' ? { readOnlyToReplica: true } : undefined);
+  const route = routeCommand(cmd, topology.options.readFrom === 'preferReplica' ? TO_REPLICA : undefined);
   let node: NodeInfo | undefined;
   let slot = -1;
   if (route.kind === 'slot') {
@@ -105,9 +106,8 @@ export function runCommand<T>(topology: Topology, cmd: Command<T>): Promise<T> {
   } catch (error) {
     return Promise.reject(error);
   }
-  // The common case costs what it costs on a single server: one send, one promise.
-  if (cmd.script === undefined && cmd.library === undefined) return conn.send(cmd).catch(retry);
-  return sendOne(conn, cmd).then((reply) => (reply instanceof Error ? retry(reply) : (reply as T)));
+  // Without a script the common case costs what it costs on a single server: one send.
+  return sendOne(conn, cmd).catch(retry);
 }
 
 function unwrap<T>(reply: unknown): T {
@@ -115,24 +115,17 @@ function unwrap<T>(reply: unknown): T {
   return reply as T;
 }
 
-/** One command as a batch of one, so error replies come back as values like in pipelines. */
-async function sendOne(conn: Connection, cmd: Command<unknown>): Promise<Reply> {
-  try {
-    const [reply] = await sendPipeline(conn, [cmd]);
-    return reply as Reply;
-  } catch (error) {
-    return batchFailure(error, 0);
-  }
-}
-
-/** The error an entry gets when its whole batch failed; entries past `written` never left. */
+/**
+ * The error an entry gets when its batch failed as a whole; entries past `written` never left.
+ * Anything but a PipelineError already is the entry's own error.
+ */
 function batchFailure(error: unknown, index: number): Error {
-  const written = error instanceof PipelineError ? error.written : 0;
-  const cause = error instanceof PipelineError && error.cause instanceof Error ? error.cause : error;
-  if (cause instanceof ConnectionError) {
-    return index >= written ? new ConnectionError(cause.message, cause.reason, { written: false, cause }) : cause;
+  if (!(error instanceof PipelineError)) return error instanceof Error ? error : new Error(String(error));
+  const cause = error.cause instanceof Error ? error.cause : error;
+  if (cause instanceof ConnectionError && index >= error.written) {
+    return new ConnectionError(cause.message, cause.reason, { written: false, cause });
   }
-  return cause instanceof Error ? cause : new Error(String(cause));
+  return cause;
 }
 
 // ── pipelines ────────────────────────────────────────────────────────────────────────
@@ -267,7 +260,7 @@ async function retryEntry(topology: Topology, r: Retry): Promise<Reply> {
         const replies = await sendPipeline(conn, [ASKING, r.cmd]);
         reply = replies[1] as Reply;
       } else {
-        reply = await sendOne(conn, r.cmd);
+        reply = (await sendOne(conn, r.cmd).catch((error: unknown) => batchFailure(error, 0))) as Reply;
       }
     } catch (error) {
       reply = batchFailure(error, 0);

@@ -4,6 +4,8 @@
  * connection never carries either. Built on generic-pool; connections are created lazily.
  */
 import genericPool from 'generic-pool';
+import { ReplyError } from '../errors.js';
+import type { Command } from '../commands/command.js';
 import { Connection } from './connection.js';
 import type { HandshakeSettings } from './handshake.js';
 import type { ResolvedOptions } from './options.js';
@@ -54,15 +56,20 @@ export class ConnectionPool {
     await this.#pool.destroy(c);
   }
 
-  /** Runs `fn` on a borrowed connection and gives it back, or destroys it if `fn` failed. */
-  async use<T>(fn: (c: Connection) => Promise<T>): Promise<T> {
+  /**
+   * Runs one command (a blocking one, typically) on a borrowed connection. A reply error leaves
+   * the connection clean and it goes back; anything else (lost, timed out) leaves it in doubt and
+   * it is destroyed.
+   */
+  async send<T>(cmd: Command<T>): Promise<T> {
     const c = await this.acquire();
     try {
-      const out = await fn(c);
+      const out = await c.send(cmd);
       await this.release(c);
       return out;
     } catch (error) {
-      await this.destroy(c);
+      if (c.status === 'ready' && error instanceof ReplyError) await this.release(c);
+      else await this.destroy(c);
       throw error;
     }
   }
