@@ -12,6 +12,7 @@ import { getFreeClusterPort } from './ports.js';
 import { probe, probeOne, ProbeReplyError } from './probe.js';
 import { releaseDir, trackDir } from './reaper.js';
 import { RedisProcess, ServerStartError, type Endpoint, type ServerHandle } from './redis-process.js';
+import type { ServerFlavour } from './flavour.js';
 
 export interface ClusterOptions {
   /** Default 3. */
@@ -29,6 +30,8 @@ export interface ClusterOptions {
    * to their primary); the harness authenticates every command it sends itself.
    */
   password?: string;
+  /** redis-server or valkey-server for every node; default from SLOTLINE_SERVER. */
+  flavour?: ServerFlavour;
 }
 
 export interface ClusterNode extends ServerHandle {
@@ -70,10 +73,10 @@ function asText(reply: unknown, what: string): string {
 }
 
 /** A port can be taken between choosing it and binding it; then try another one. */
-async function startNode(root: string, index: number, args: readonly string[], password: string | undefined): Promise<RedisProcess> {
+async function startNode(root: string, index: number, args: readonly string[], password: string | undefined, flavour: ServerFlavour | undefined): Promise<RedisProcess> {
   for (let attempt = 1; ; attempt++) {
     const port = await getFreeClusterPort();
-    const node = new RedisProcess({ port, dir: join(root, `node-${index}-${port}`), args, password });
+    const node = new RedisProcess({ port, dir: join(root, `node-${index}-${port}`), args, password, ...(flavour === undefined ? {} : { flavour }) });
     try {
       await node.start();
       return node;
@@ -157,7 +160,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     // before stop() runs, or it would outlive the error.
     const results = await Promise.allSettled(
       Array.from({ length: total }, async (_, i) => {
-        started.push(await startNode(root, i, args, password));
+        started.push(await startNode(root, i, args, password, options.flavour));
       }),
     );
     const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');

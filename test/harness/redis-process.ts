@@ -1,5 +1,5 @@
 /**
- * Owns one `redis-server` child process: spawn it in its own folder on a fixed port,
+ * Owns one `redis-server` or `valkey-server` child process: spawn it in its own folder on a fixed port,
  * wait (bounded) until it answers PING, stop, kill and restart it on the same port with
  * the same arguments. Knows nothing of clusters; must not import from src/ or vitest.
  */
@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { answersPing } from './probe.js';
 import { trackChild } from './reaper.js';
+import { defaultFlavour, serverBinary, type ServerFlavour } from './flavour.js';
 
 export interface Endpoint {
   host: string;
@@ -51,6 +52,8 @@ export interface RedisProcessOptions {
   /** Used only by the readiness probe (AUTH before PING). */
   password?: string;
   readyTimeoutMs?: number;
+  /** redis-server or valkey-server; default from SLOTLINE_SERVER (see flavour.ts). */
+  flavour?: ServerFlavour;
 }
 
 const LOG_TAIL_BYTES = 4096;
@@ -81,6 +84,7 @@ export class RedisProcess implements ServerHandle {
   readonly #args: readonly string[];
   readonly #password: string | undefined;
   readonly #readyTimeoutMs: number;
+  readonly #binary: string;
   #child: ChildProcess | undefined;
   #exited: Promise<void> = Promise.resolve();
   #running = false;
@@ -93,6 +97,7 @@ export class RedisProcess implements ServerHandle {
     this.#args = options.args;
     this.#password = options.password;
     this.#readyTimeoutMs = options.readyTimeoutMs ?? 10_000;
+    this.#binary = serverBinary(options.flavour ?? defaultFlavour());
   }
 
   get pid(): number {
@@ -123,7 +128,7 @@ export class RedisProcess implements ServerHandle {
       ...this.#args,
     ];
     this.#log = '';
-    const child = spawn('redis-server', argv, { cwd: this.dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(this.#binary, argv, { cwd: this.dir, stdio: ['ignore', 'pipe', 'pipe'] });
     this.#child = child;
     this.#running = true;
     let spawnError: Error | undefined;
@@ -161,7 +166,7 @@ export class RedisProcess implements ServerHandle {
     // Freezing and thawing (a hung node, for failover tests) does not end the process.
     if (NON_FATAL_SIGNALS.has(signal)) return;
     if (!(await exitsWithin(this.#exited, EXIT_BOUND_MS))) {
-      throw new Error(`redis-server on port ${this.port} did not exit within ${EXIT_BOUND_MS} ms of ${signal}`);
+      throw new Error(`${this.#binary} on port ${this.port} did not exit within ${EXIT_BOUND_MS} ms of ${signal}`);
     }
   }
 
@@ -175,10 +180,10 @@ export class RedisProcess implements ServerHandle {
     while (Date.now() < deadline) {
       const failed = spawnError();
       if (failed !== undefined) {
-        throw new ServerStartError('spawn-failed', `cannot run redis-server (is it on PATH?): ${failed.message}`);
+        throw new ServerStartError('spawn-failed', `cannot run ${this.#binary} (is it on PATH?): ${failed.message}`);
       }
       if (!this.#running) {
-        throw new ServerStartError('exited', `redis-server on port ${this.port} exited during start-up:\n${this.#log}`);
+        throw new ServerStartError('exited', `${this.#binary} on port ${this.port} exited during start-up:\n${this.#log}`);
       }
       if (await answersPing(this.port, this.#password)) return;
       await delay(READY_POLL_MS);
@@ -186,7 +191,7 @@ export class RedisProcess implements ServerHandle {
     await this.kill('SIGKILL');
     throw new ServerStartError(
       'timeout',
-      `redis-server on port ${this.port} did not answer PING within ${this.#readyTimeoutMs} ms:\n${this.#log}`,
+      `${this.#binary} on port ${this.port} did not answer PING within ${this.#readyTimeoutMs} ms:\n${this.#log}`,
     );
   }
 

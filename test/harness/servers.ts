@@ -1,8 +1,8 @@
 /**
  * The harness's front door for anything that needs real servers (tests, benchmarks, the
  * demo): free ports, a standalone server, a cluster (either one optionally password
- * protected), and out-of-band commands through redis-cli. Servers run as `redis-server`
- * from PATH on 127.0.0.1; with SLOTLINE_TEST_DOCKER=1 and a reachable Docker engine,
+ * protected), and out-of-band commands through redis-cli. Servers run as `redis-server` (or
+ * `valkey-server`: flavour.ts) from PATH on 127.0.0.1; with SLOTLINE_TEST_DOCKER=1 and a reachable Docker engine,
  * startStandalone runs a Valkey container instead. Must not import vitest or anything from
  * src/: the client under test may be broken, and the harness must still tell whether the
  * server is up.
@@ -14,17 +14,21 @@ import { join } from 'node:path';
 import { getFreePort } from './ports.js';
 import { releaseDir, trackDir } from './reaper.js';
 import { RedisProcess, ServerStartError, type ServerHandle } from './redis-process.js';
+import { cliBinary, type ServerFlavour } from './flavour.js';
 
 export { getFreeClusterPort, getFreePort } from './ports.js';
 export { startCluster, type ClusterHandle, type ClusterNode, type ClusterOptions } from './cluster.js';
 export { answersPing, probe, probeOne, ProbeReplyError, type ProbeReply } from './probe.js';
 export { ServerStartError, type Endpoint, type ServerHandle } from './redis-process.js';
+export { defaultFlavour, type ServerFlavour } from './flavour.js';
 
 export interface StandaloneOptions {
   /** Extra redis-server arguments, e.g. ['--maxmemory', '1mb']. */
   args?: readonly string[];
   /** Sets --requirepass; the readiness probe authenticates with it. */
   password?: string;
+  /** redis-server or valkey-server; default from SLOTLINE_SERVER. */
+  flavour?: ServerFlavour;
 }
 
 export type StandaloneServer = ServerHandle;
@@ -45,7 +49,7 @@ export async function startStandalone(options: StandaloneOptions = {}): Promise<
     const port = await getFreePort();
     const dir = await mkdtemp(join(tmpdir(), 'slotline-standalone-'));
     trackDir(dir);
-    const server = new RedisProcess({ port, dir, args, password: options.password });
+    const server = new RedisProcess({ port, dir, args, password: options.password, ...(options.flavour === undefined ? {} : { flavour: options.flavour }) });
     try {
       await server.start();
     } catch (error) {
@@ -86,6 +90,8 @@ export function redisCli(port: number, ...args: string[]): Promise<string> {
 export interface RedisCliOptions {
   /** For servers started with --requirepass: given to redis-cli as REDISCLI_AUTH, never on argv. */
   password?: string;
+  /** redis-cli or valkey-cli; default from SLOTLINE_SERVER. Either talks to either server. */
+  flavour?: ServerFlavour;
 }
 
 /** redisCli() with options, e.g. `redisCliWith({ password }, port, 'CLIENT', 'LIST')`. */
@@ -95,7 +101,7 @@ export function redisCliWith(options: RedisCliOptions, port: number, ...args: st
   const env = options.password === undefined ? undefined : { ...process.env, REDISCLI_AUTH: options.password };
   return new Promise((resolve, reject) => {
     execFile(
-      'redis-cli',
+      cliBinary(options.flavour),
       ['-h', '127.0.0.1', '-p', String(port), ...args],
       { timeout: 10_000, maxBuffer: 64 * 1024 * 1024, ...(env === undefined ? {} : { env }) },
       (error, stdout, stderr) => {

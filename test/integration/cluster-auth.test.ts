@@ -137,11 +137,22 @@ describe('a password-protected cluster, right password', () => {
     try {
       await cluster.connect();
       const keys = [...keysPerPrimary('auth:replica', 1).values()].flat();
-      // One GET per shard (single-slot reads go to a replica; a split MGET goes to the
-      // primaries). The keys were never written: what matters is that the reads succeed.
-      const p = cluster.pipeline();
-      for (const key of keys) p.get(key);
-      expect(await p.exec()).toEqual([null, null, null]);
+      // Both servers call a replica that has never received a write `loading` in CLUSTER
+      // SHARDS, and slotline reads only from `online` ones: write first, then wait until the
+      // topology lists every shard's replica as online.
+      for (const key of keys) await cluster.set(key, `v-${key}`);
+      await pollUntil('every shard lists an online replica', 10_000, async () => {
+        await cluster.refresh();
+        return cluster.slotMap.shards().every((s) => s.replicas.length > 0);
+      }, 100);
+      // One GET per shard (single-slot reads go to a replica; a split MGET goes to the primaries).
+      // Replication is asynchronous: read until the replicas have the values.
+      const want = JSON.stringify(keys.map((key) => `v-${key}`));
+      await pollUntil('replicas answer the values', 5000, async () => {
+        const p = cluster.pipeline();
+        for (const key of keys) p.get(key);
+        return JSON.stringify(await p.exec()) === want;
+      });
       await expectOnlyNamedConnections(replicaPorts, name);
     } finally {
       await cluster.close();

@@ -102,25 +102,6 @@ describe('SlotMap.fromShards / fromSlots', () => {
     expect(nodeKey(bare.primaryOf(5)!)).toBe('10.0.0.1:7000');
   });
 
-  it('prefers a live primary and drops failed replicas', () => {
-    const map = SlotMap.fromShards(
-      [
-        {
-          slots: [0, 16383],
-          nodes: [
-            { id: 'old', port: 7000, ip: 'h', endpoint: 'h', role: 'master', health: 'failed' },
-            { id: 'new', port: 7001, ip: 'h', endpoint: 'h', role: 'master', health: 'online' },
-            { id: 'dead', port: 7002, ip: 'h', endpoint: 'h', role: 'replica', health: 'failed' },
-            { id: 'r', port: 7003, ip: 'h', endpoint: 'h', role: 'replica', health: 'loading' },
-          ],
-        },
-      ],
-      seed,
-    );
-    expect(map.primaryOf(0)!.id).toBe('new');
-    expect(map.shardOf(0)!.replicas.map((r) => r.id)).toEqual(['r']);
-  });
-
   it('uses tls-port when asked', () => {
     const reply = [{ slots: [0, 16383], nodes: [{ id: 'x', port: 7000, 'tls-port': 7100, endpoint: 'h', role: 'master' }] }];
     expect(SlotMap.fromShards(reply, { ...seed, tls: true }).primaryOf(0)!.port).toBe(7100);
