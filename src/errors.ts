@@ -2,6 +2,26 @@
  * The error hierarchy of slotline: one base class and one level below it (ExecAbortError is a
  * ReplyError by nature). Server errors are classified once, here, into a `kind` that the retry
  * logic switches on, so no other module ever looks at an error message's text.
+ * Every class has a stable `code` a program can switch on:
+ *
+ *   class                 code                          thrown when
+ *   ReplyError            the server's first word       the server answered with an error
+ *                         ('WRONGTYPE', 'MOVED', ...)
+ *   ExecAbortError        'EXECABORT'                   MULTI/EXEC discarded at queue time
+ *   ProtocolError         'SLOTLINE_PROTOCOL'           the byte stream is not RESP
+ *   ConnectionError       'SLOTLINE_CONNECTION'         no reply because of the connection
+ *   TimeoutError          'SLOTLINE_TIMEOUT'            no reply in time
+ *   PipelineError         'SLOTLINE_PIPELINE'           a batch failed as a whole
+ *   WatchConflictError    'SLOTLINE_WATCH_CONFLICT'     watch() ran out of attempts
+ *   CrossSlotError        'SLOTLINE_CROSSSLOT'          keys of one atomic unit in two slots
+ *   ClusterError          'SLOTLINE_CLUSTER'            discovery failed, too many redirects
+ *   ArgumentTypeError     'SLOTLINE_ARGUMENT'           an argument refused before sending
+ *   CommandRefusedError   'SLOTLINE_COMMAND_REFUSED'    a command refused where it was issued
+ *   UsageError            'SLOTLINE_USAGE'              an API used out of order
+ *   InvalidOptionError    'SLOTLINE_OPTION'             a bad client option or URL
+ *   LibraryHeaderError    'SLOTLINE_LIBRARY_HEADER'     defineLibrary code without a valid header
+ *
+ * Our own codes carry the SLOTLINE_ prefix so they never collide with a server's error word.
  * Must not import anything from the rest of the library.
  */
 
@@ -31,9 +51,30 @@ export interface Redirect {
   readonly port: number;
 }
 
-/** Base class of every error slotline raises itself. */
+/** The `code` of every error class slotline defines (ReplyError's code is the server's word). */
+export type SlotlineErrorCode =
+  | 'SLOTLINE_PROTOCOL'
+  | 'SLOTLINE_CONNECTION'
+  | 'SLOTLINE_TIMEOUT'
+  | 'SLOTLINE_PIPELINE'
+  | 'SLOTLINE_WATCH_CONFLICT'
+  | 'SLOTLINE_CROSSSLOT'
+  | 'SLOTLINE_CLUSTER'
+  | 'SLOTLINE_ARGUMENT'
+  | 'SLOTLINE_COMMAND_REFUSED'
+  | 'SLOTLINE_USAGE'
+  | 'SLOTLINE_OPTION'
+  | 'SLOTLINE_LIBRARY_HEADER';
+
+/**
+ * Base class of every error slotline raises itself; never thrown as such, only its subclasses
+ * (each sets `code`). Not abstract only so that `instanceof SlotlineError` and test matchers
+ * that want a constructor keep working.
+ */
 export class SlotlineError extends Error {
   override name = 'SlotlineError';
+  /** Stable across versions: switch on this, never on the message. */
+  declare readonly code: string;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }
@@ -43,7 +84,7 @@ export class SlotlineError extends Error {
 export class ReplyError extends SlotlineError {
   override name = 'ReplyError';
   /** The first word of the reply, e.g. `WRONGTYPE`, `ERR`, `MOVED`. */
-  readonly code: string;
+  override readonly code: string;
   readonly kind: ReplyErrorKind;
   /** Set for `kind` 'moved' and 'ask'. */
   readonly redirect: Redirect | undefined;
@@ -130,6 +171,7 @@ export class ExecAbortError extends ReplyError {
 /** The byte stream from the server does not follow RESP. The connection is reset. */
 export class ProtocolError extends SlotlineError {
   override name = 'ProtocolError';
+  override readonly code = 'SLOTLINE_PROTOCOL';
   /** Offset of the offending byte, counted from the start of the connection's stream. */
   readonly offset: number;
   constructor(message: string, offset: number) {
@@ -150,6 +192,7 @@ export type ConnectionErrorReason =
 /** A command could not get a reply because of the connection, not the server's answer. */
 export class ConnectionError extends SlotlineError {
   override name = 'ConnectionError';
+  override readonly code = 'SLOTLINE_CONNECTION';
   readonly reason: ConnectionErrorReason;
   /** Whether the command had been written to the socket (it may have run on the server). */
   readonly written: boolean;
@@ -163,6 +206,7 @@ export class ConnectionError extends SlotlineError {
 /** No reply within `commandTimeout` (or `connectTimeout`). */
 export class TimeoutError extends SlotlineError {
   override name = 'TimeoutError';
+  override readonly code = 'SLOTLINE_TIMEOUT';
   readonly timeoutMs: number;
   constructor(message: string, timeoutMs: number) {
     super(message);
@@ -173,6 +217,7 @@ export class TimeoutError extends SlotlineError {
 /** A whole pipeline failed (connection lost, timeout): says how many commands were written. */
 export class PipelineError extends SlotlineError {
   override name = 'PipelineError';
+  override readonly code = 'SLOTLINE_PIPELINE';
   readonly written: number;
   readonly total: number;
   constructor(message: string, written: number, total: number, cause: unknown) {
@@ -185,6 +230,7 @@ export class PipelineError extends SlotlineError {
 /** `watch()` gave up: a watched key changed on every attempt. */
 export class WatchConflictError extends SlotlineError {
   override name = 'WatchConflictError';
+  override readonly code = 'SLOTLINE_WATCH_CONFLICT';
   readonly attempts: number;
   constructor(attempts: number, keys: readonly string[]) {
     super(`WATCH conflict on ${keys.join(', ')}: the transaction was aborted ${attempts} time(s)`);
@@ -195,6 +241,7 @@ export class WatchConflictError extends SlotlineError {
 /** Keys of one atomic unit (MULTI, WATCH, a script) hash to different slots. */
 export class CrossSlotError extends SlotlineError {
   override name = 'CrossSlotError';
+  override readonly code = 'SLOTLINE_CROSSSLOT';
   readonly keys: readonly [string, string];
   readonly slots: readonly [number, number];
   constructor(command: string, keys: [string, string], slots: [number, number]) {
@@ -210,17 +257,97 @@ export class CrossSlotError extends SlotlineError {
 /** Cluster-level failure: discovery failed, or a command bounced more than maxRedirections. */
 export class ClusterError extends SlotlineError {
   override name = 'ClusterError';
+  override readonly code = 'SLOTLINE_CLUSTER';
 }
 
-/** A command argument of a type RESP cannot carry (undefined, null, object...). Nothing was sent. */
-export class ArgumentTypeError extends TypeError {
+/** What was wrong with a refused argument. */
+export type ArgumentProblem =
+  | 'type' // not a string, Buffer or finite number
+  | 'too-large' // over maxArgumentBytes (the server's proto-max-bulk-len)
+  | 'count' // the wrong number of keys or arguments for the call
+  | 'shape'; // not the form the method takes (e.g. a pipeline entry that is not [name, ...args])
+
+/**
+ * A call refused for one of its arguments before anything was sent; the connection is untouched.
+ * A SlotlineError and not a TypeError: a program catches every refusal of the library with one
+ * `instanceof SlotlineError` and tells them apart by `code` and `problem`.
+ */
+export class ArgumentTypeError extends SlotlineError {
   override name = 'ArgumentTypeError';
+  override readonly code = 'SLOTLINE_ARGUMENT';
+  /** The command (upper case, e.g. 'SET') or the method (e.g. 'runScript') refused. */
   readonly command: string;
+  /** Index of the argument (0 = the first after the command name); -1 for the call as a whole. */
   readonly index: number;
-  constructor(command: string, index: number, value: unknown) {
-    const type = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
-    super(`${command}: argument #${index} is ${type}; expected string, Buffer or number`);
+  readonly problem: ArgumentProblem;
+  /** The argument's size in bytes, for 'too-large'. */
+  readonly size: number | undefined;
+
+  /** `new ArgumentTypeError(command, index, value)`: the value's type cannot go over RESP. */
+  constructor(command: string, index: number, value: unknown);
+  /** Any other problem, with the reason in words (e.g. 'takes 2 keys, got 1'). */
+  constructor(command: string, index: number, value: unknown, problem: Exclude<ArgumentProblem, 'type'>, why: string, size?: number);
+  constructor(command: string, index: number, value: unknown, problem: ArgumentProblem = 'type', why?: string, size?: number) {
+    const at = index >= 0 ? `argument #${index} ` : '';
+    if (problem === 'type') {
+      const type = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+      super(`${command}: ${at}is ${type}; expected string, Buffer or number`);
+    } else {
+      super(`${command}: ${at}${why ?? 'refused'}`);
+    }
     this.command = command;
     this.index = index;
+    this.problem = problem;
+    this.size = size;
+  }
+}
+
+/**
+ * A command refused where it was issued, before anything was sent: connection state on a shared
+ * connection (SELECT, MULTI, WATCH, CLIENT REPLY, ...), a command that takes the connection
+ * over (MONITOR, SYNC, the Pub/Sub family), or a blocking command inside a batch.
+ */
+export class CommandRefusedError extends SlotlineError {
+  override name = 'CommandRefusedError';
+  override readonly code = 'SLOTLINE_COMMAND_REFUSED';
+  /** The refused command, upper case (for CLIENT REPLY: 'CLIENT'). */
+  readonly command: string;
+  /** Its index in the batch, when it came in a pipeline or transaction. */
+  readonly index: number | undefined;
+  constructor(command: string, message: string, index?: number) {
+    super(message);
+    this.command = command;
+    this.index = index;
+  }
+}
+
+/** The API was used out of order (e.g. watch() given a Multi it did not create). Nothing was sent. */
+export class UsageError extends SlotlineError {
+  override name = 'UsageError';
+  override readonly code = 'SLOTLINE_USAGE';
+}
+
+/** A client or cluster option (or the URL) is invalid; thrown by createClient / createCluster. */
+export class InvalidOptionError extends SlotlineError {
+  override name = 'InvalidOptionError';
+  override readonly code = 'SLOTLINE_OPTION';
+  /** The option's name, e.g. 'port', 'reconnect.maxDelay', 'url', 'nodes'. */
+  readonly option: string;
+  constructor(option: string, message: string) {
+    super(message);
+    this.option = option;
+  }
+}
+
+export type LibraryHeaderProblem = 'missing-header' | 'missing-name' | 'invalid-name';
+
+/** defineLibrary was given code the server would refuse for its header. Nothing was sent. */
+export class LibraryHeaderError extends SlotlineError {
+  override name = 'LibraryHeaderError';
+  override readonly code = 'SLOTLINE_LIBRARY_HEADER';
+  readonly kind: LibraryHeaderProblem;
+  constructor(kind: LibraryHeaderProblem, detail: string) {
+    super(`defineLibrary: ${detail}; the code must start with a line such as '#!lua name=mylib'`);
+    this.kind = kind;
   }
 }

@@ -5,8 +5,9 @@
  * The builder's type accumulates each command's reply type: `.set(..).get(..)` execs to
  * `[string | null | ReplyError, string | null | ReplyError]`.
  */
-import type { ReplyError } from '../errors.js';
-import type { Command } from '../commands/command.js';
+import { ArgumentTypeError, UsageError, type ReplyError } from '../errors.js';
+import type { Command, PreparedCommand } from '../commands/command.js';
+import { batchRefusal, type CommandPath } from '../commands/connection-state.js';
 import { CommandMethods } from '../commands/methods.js';
 import type { Apply, ResultKind } from '../commands/keyspace-methods.js';
 import type { RedisArg } from '../resp/types.js';
@@ -18,6 +19,8 @@ export interface ExecOptions {
 
 /** Runs collected commands. Implemented by each client kind. */
 export interface BatchExecutor {
+  /** Where the commands go: decides which of them are refused (see commands/connection-state.ts). */
+  readonly path: CommandPath;
   /** Not atomic: one result per command in order, error replies in place. */
   pipeline(cmds: readonly Command<unknown>[]): Promise<unknown[]>;
   /** MULTI/EXEC: results in order (exec-time errors in place); null when a WATCHed key changed. */
@@ -47,12 +50,14 @@ function upperName(name: string): string {
 }
 
 // A plain loop with preallocated arrays: 3x faster than map + slice on 1,000-command batches.
-function fromTuples(tuples: readonly CommandTuple[]): Command<unknown>[] {
+// A malformed entry is returned as the error exec() rejects with: the builder never throws.
+function fromTuples(tuples: readonly CommandTuple[]): Command<unknown>[] | ArgumentTypeError {
+  if (!Array.isArray(tuples)) return new ArgumentTypeError('pipeline', 0, tuples, 'shape', 'must be an array of [name, ...args] tuples');
   const out = new Array<Command<unknown>>(tuples.length);
   for (let i = 0; i < tuples.length; i++) {
     const t = tuples[i]!;
     if (!Array.isArray(t) || typeof t[0] !== 'string') {
-      throw new TypeError(`pipeline([...]): entry #${i} must be [name, ...args], got ${JSON.stringify(t)}`);
+      return new ArgumentTypeError('pipeline', 0, t, 'shape', `entry #${i} must be [name, ...args], got ${Array.isArray(t) ? 'an array without a name first' : t === null ? 'null' : typeof t}`);
     }
     const args = new Array<RedisArg>(t.length - 1);
     for (let j = 1; j < t.length; j++) args[j - 1] = t[j] as RedisArg;
@@ -70,11 +75,19 @@ function raiseFirst<T extends unknown[]>(results: T): T {
 abstract class CommandBatch<F extends ResultKind> extends CommandMethods<F> {
   protected readonly executor: BatchExecutor;
   protected readonly collected: Command<unknown>[];
+  /** The first call refused while collecting: exec() rejects with it and sends nothing. */
+  #refused: Error | undefined;
 
   constructor(executor: BatchExecutor, tuples?: readonly CommandTuple[]) {
     super();
     this.executor = executor;
-    this.collected = tuples === undefined ? [] : fromTuples(tuples);
+    const built = tuples === undefined ? [] : fromTuples(tuples);
+    if (built instanceof Error) {
+      this.collected = [];
+      this.#refused = built;
+    } else {
+      this.collected = built;
+    }
   }
 
   protected _run<T>(cmd: Command<T>): Apply<F, T> {
@@ -82,9 +95,20 @@ abstract class CommandBatch<F extends ResultKind> extends CommandMethods<F> {
     return this as unknown as Apply<F, T>;
   }
 
-  /** Adds a prepared command (a Command record built elsewhere). */
-  add<T>(cmd: Command<T>): Apply<F, T> {
-    return this._run(cmd);
+  protected override _fail<T>(error: Error): Apply<F, T> {
+    this.#refused ??= error;
+    return this as unknown as Apply<F, T>;
+  }
+
+  /**
+   * Adds a prepared command. Only its name, arguments, transform and returnBuffers are taken:
+   * the load tags that runScript / runFunction set are the library's own.
+   */
+  add<T>(cmd: PreparedCommand<T>): Apply<F, T> {
+    if (cmd === null || typeof cmd !== 'object' || typeof cmd.name !== 'string') {
+      return this._fail(new ArgumentTypeError('add', 0, cmd, 'shape', 'must be a command { name, args }'));
+    }
+    return this._run<T>({ name: upperName(cmd.name), args: cmd.args, transform: cmd.transform, returnBuffers: cmd.returnBuffers });
   }
 
   get length(): number {
@@ -92,13 +116,20 @@ abstract class CommandBatch<F extends ResultKind> extends CommandMethods<F> {
   }
 
   /** The commands collected so far, as data. */
-  get commands(): readonly Command<unknown>[] {
+  get commands(): readonly PreparedCommand<unknown>[] {
     return this.collected;
+  }
+
+  /** Why the batch must not be sent (a refused call while collecting, a refused command), if so. */
+  protected refusal(kind: 'pipeline' | 'multi'): Error | undefined {
+    return this.#refused ?? batchRefusal(this.collected, this.executor.path, kind);
   }
 }
 
 export class Pipeline<Acc extends unknown[] = []> extends CommandBatch<PipelineKind<Acc>> {
   async exec(options?: ExecOptions): Promise<Acc> {
+    const refused = this.refusal('pipeline');
+    if (refused !== undefined) throw refused;
     if (this.collected.length === 0) return [] as unknown as Acc;
     const results = (await this.executor.pipeline(this.collected)) as Acc;
     return options?.raiseOnError ? raiseFirst(results) : results;
@@ -109,7 +140,7 @@ export class Multi<Acc extends unknown[] = []> extends CommandBatch<MultiKind<Ac
   #done = false;
 
   protected override _run<T>(cmd: Command<T>): Apply<MultiKind<Acc>, T> {
-    if (this.#done) throw new TypeError('This transaction was already executed or discarded');
+    if (this.#done) throw new UsageError('This transaction was already executed or discarded: start a new multi()');
     return super._run(cmd);
   }
 
@@ -120,8 +151,10 @@ export class Multi<Acc extends unknown[] = []> extends CommandBatch<MultiKind<Ac
    * watched key changed.
    */
   async exec(options?: ExecOptions): Promise<Acc> {
-    if (this.#done) throw new TypeError('This transaction was already executed or discarded');
+    if (this.#done) throw new UsageError('This transaction was already executed or discarded: start a new multi()');
     this.#done = true;
+    const refused = this.refusal('multi');
+    if (refused !== undefined) throw refused;
     const results = await this.executor.transaction(this.collected);
     if (results === null) return null as unknown as Acc;
     return options?.raiseOnError ? raiseFirst(results as Acc) : (results as Acc);

@@ -4,10 +4,11 @@
  * that reads through `tx` and returns `tx.multi()...`, EXEC, and a retry of the whole callback
  * with jittered backoff when EXEC answers null. The connection always goes back clean.
  */
-import { SlotlineError, WatchConflictError, ReplyError } from '../errors.js';
-import type { Command } from '../commands/command.js';
+import { ArgumentTypeError, UsageError, WatchConflictError, ReplyError } from '../errors.js';
+import type { Command, RedisKey } from '../commands/command.js';
+import { commandRefusal } from '../commands/connection-state.js';
 import { CommandMethods } from '../commands/methods.js';
-import { flattenKeys, type Apply, type AsPromise, type RedisKey } from '../commands/keyspace-methods.js';
+import { flattenKeys, type Apply, type AsPromise } from '../commands/keyspace-methods.js';
 import type { Connection } from '../connection/connection.js';
 import { Multi, type BatchExecutor } from './builders.js';
 import { readTransaction, transactionBlock } from './transaction.js';
@@ -23,15 +24,21 @@ export interface WatchOptions {
   onConflict?: (attempt: number) => void;
 }
 
-/** Where a WATCH callback reads and builds its transaction; bound to the dedicated connection. */
+/**
+ * Where a WATCH callback reads and builds its transaction; bound to the dedicated connection and
+ * to one attempt: only a Multi made by this object's multi() may be committed for it.
+ */
 export class WatchTransaction extends CommandMethods<AsPromise> {
   readonly #conn: Connection;
   readonly #executor: BatchExecutor;
+  readonly #made = new WeakSet<Multi<unknown[]>>();
+  #ended = false;
 
   constructor(conn: Connection) {
     super();
     this.#conn = conn;
     this.#executor = {
+      path: 'watch',
       pipeline: (cmds) => sendPipeline(conn, cmds),
       transaction: async (cmds) => {
         const outcome = readTransaction(await sendTransaction(conn, cmds, transactionBlock(cmds)), cmds);
@@ -43,15 +50,27 @@ export class WatchTransaction extends CommandMethods<AsPromise> {
   }
 
   protected _run<T>(cmd: Command<T>): Apply<AsPromise, T> {
-    if (cmd.name === 'MULTI' || cmd.name === 'EXEC' || cmd.name === 'DISCARD' || cmd.name === 'WATCH' || cmd.name === 'UNWATCH') {
-      return Promise.reject(new SlotlineError(`${cmd.name} inside watch(): return tx.multi()...; from the callback instead`));
-    }
+    if (this.#ended) return Promise.reject(new UsageError(`${cmd.name} through the tx of a finished watch() attempt: use the tx the callback was given this time`));
+    const refusal = commandRefusal(cmd as Command<unknown>, 'watch');
+    if (refusal !== undefined) return Promise.reject(refusal);
     return sendOne(this.#conn, cmd);
   }
 
   /** The transaction to commit: return it from the callback (do not exec it yourself). */
   multi(): Multi {
-    return new Multi(this.#executor);
+    const m = new Multi(this.#executor);
+    this.#made.add(m);
+    return m;
+  }
+
+  /** Whether `m` is a Multi of this attempt: anything else would run without the WATCH. */
+  owns(m: Multi<unknown[]>): boolean {
+    return this.#made.has(m);
+  }
+
+  /** The attempt is over: this tx and its Multis are spent. */
+  end(): void {
+    this.#ended = true;
   }
 }
 
@@ -73,7 +92,7 @@ export async function runWatch<R extends unknown[]>(
   options: WatchOptions = {},
 ): Promise<R | null> {
   const watched = flattenKeys([keys]);
-  if (watched.length === 0) throw new TypeError('watch(): at least one key is required');
+  if (watched.length === 0) throw new ArgumentTypeError('watch', 0, keys, 'count', '(keys): at least one key is required');
   const maxAttempts = options.maxAttempts ?? 16;
   const baseDelay = options.baseDelay ?? 2;
   const maxDelay = options.maxDelay ?? 100;
@@ -83,13 +102,26 @@ export async function runWatch<R extends unknown[]>(
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       await conn.send({ name: 'WATCH', args: watched });
       const tx = new WatchTransaction(conn);
-      const multi = await fn(tx, attempt);
+      let multi: Multi<R> | undefined | void;
+      try {
+        multi = await fn(tx, attempt);
+      } finally {
+        tx.end();
+      }
       if (multi === undefined || multi === null) {
         await conn.send({ name: 'UNWATCH', args: [] });
         clean = true;
         return null;
       }
-      if (!(multi instanceof Multi)) throw new TypeError('watch(): the callback must return tx.multi()... or nothing');
+      // A Multi from client.multi() (or an earlier attempt) would commit without this WATCH:
+      // a concurrent write to the watched keys would be lost. Only this attempt's may run.
+      if (!(multi instanceof Multi) || !tx.owns(multi as Multi<unknown[]>)) {
+        throw new UsageError(
+          multi instanceof Multi
+            ? 'watch(): the callback returned a Multi that is not the tx.multi() of this attempt (a client.multi() or an earlier attempt\'s would run without the WATCH); nothing was sent'
+            : 'watch(): the callback must return tx.multi()... or nothing',
+        );
+      }
       const results = await multi.exec().catch((error: unknown) => {
         // EXEC (even an aborted one) clears WATCH on the server: the connection is clean.
         if (error instanceof ReplyError) clean = true;

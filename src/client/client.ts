@@ -4,12 +4,11 @@
  * Thin on purpose: commands are built in commands/, written in connection/, batched in batch/.
  */
 import { EventEmitter } from 'node:events';
-import { SlotlineError } from '../errors.js';
-import type { Command } from '../commands/command.js';
+import type { Command, RedisKey } from '../commands/command.js';
 import { CommandMethods } from '../commands/methods.js';
-import type { Apply, AsPromise, RedisKey } from '../commands/keyspace-methods.js';
+import type { Apply, AsPromise } from '../commands/keyspace-methods.js';
 import { isBlocking } from '../commands/keys.js';
-import { sharedConnectionRefusal } from '../commands/connection-state.js';
+import { commandRefusal } from '../commands/connection-state.js';
 import { Connection } from '../connection/connection.js';
 import { ConnectionPool } from '../connection/pool.js';
 import { resolveOptions, type ClientOptions, type ResolvedOptions } from '../connection/options.js';
@@ -29,15 +28,16 @@ export interface ClientEvents {
 }
 
 export class Client extends CommandMethods<AsPromise> {
-  readonly options: ResolvedOptions;
+  /** Private: it holds the password, which nothing reachable from the client may show. */
+  readonly #options: ResolvedOptions;
   readonly #conn: Connection;
   readonly #events = new EventEmitter<ClientEvents>();
   #pool: ConnectionPool | undefined;
 
   constructor(options: ClientOptions | string = {}) {
     super();
-    this.options = resolveOptions(options);
-    this.#conn = new Connection(this.options);
+    this.#options = resolveOptions(options);
+    this.#conn = new Connection(this.#options);
     for (const event of ['ready', 'reconnecting', 'end', 'push'] as const) {
       this.#conn.on(event, (...args: unknown[]) => (this.#events.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args));
     }
@@ -80,8 +80,8 @@ export class Client extends CommandMethods<AsPromise> {
   }
 
   protected _run<T>(cmd: Command<T>): Apply<AsPromise, T> {
-    const refusal = sharedConnectionRefusal(cmd.name);
-    if (refusal !== undefined) return Promise.reject(new SlotlineError(refusal));
+    const refusal = commandRefusal(cmd as Command<unknown>, 'client');
+    if (refusal !== undefined) return Promise.reject(refusal);
     if (isBlocking(cmd.name, cmd.args)) return this.#runBlocking(cmd);
     return sendOne(this.#conn, cmd);
   }
@@ -91,12 +91,13 @@ export class Client extends CommandMethods<AsPromise> {
   }
 
   #poolOf(): ConnectionPool {
-    this.#pool ??= new ConnectionPool(this.options);
+    this.#pool ??= new ConnectionPool(this.#options);
     return this.#pool;
   }
 
   readonly #executor: BatchExecutor = {
-    pipeline: (cmds) => runSliced(cmds, this.options.maxBatch, (slice) => sendPipeline(this.#conn, slice)),
+    path: 'client',
+    pipeline: (cmds) => runSliced(cmds, this.#options.maxBatch, (slice) => sendPipeline(this.#conn, slice)),
     transaction: async (cmds) => {
       const replies = await sendTransaction(this.#conn, cmds, transactionBlock(cmds));
       const outcome = readTransaction(replies, cmds);

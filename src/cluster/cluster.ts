@@ -5,11 +5,11 @@
  * planning and merging are pure (plan.ts, merge.ts).
  */
 import { EventEmitter } from 'node:events';
-import { ClusterError, ReplyError, SlotlineError } from '../errors.js';
+import { ArgumentTypeError, ClusterError, ReplyError } from '../errors.js';
 import type { Command } from '../commands/command.js';
 import { CommandMethods } from '../commands/methods.js';
 import { flattenKeys, type Apply, type AsPromise, type RedisKey } from '../commands/keyspace-methods.js';
-import { sharedConnectionRefusal } from '../commands/connection-state.js';
+import { commandRefusal } from '../commands/connection-state.js';
 import { isBlocking } from '../commands/keys.js';
 import { Multi, Pipeline, type BatchExecutor, type CommandTuple } from '../batch/builders.js';
 import { runWatch, type WatchCallback, type WatchOptions } from '../batch/watch.js';
@@ -30,14 +30,15 @@ export interface ClusterEvents {
 }
 
 export class Cluster extends CommandMethods<AsPromise> {
-  readonly options: ResolvedClusterOptions;
+  /** Private: it holds the password, which nothing reachable from the client may show. */
+  readonly #options: ResolvedClusterOptions;
   readonly #topology: Topology;
   readonly #events = new EventEmitter<ClusterEvents>();
 
   constructor(options: ClusterOptions) {
     super();
-    this.options = resolveClusterOptions(options);
-    this.#topology = new Topology(this.options);
+    this.#options = resolveClusterOptions(options);
+    this.#topology = new Topology(this.#options);
     this.#topology.on('refresh', (map) => this.#events.emit('refresh', map));
     this.#topology.on('error', (error) => {
       if (this.#events.listenerCount('error') > 0) this.#events.emit('error', error);
@@ -100,8 +101,8 @@ export class Cluster extends CommandMethods<AsPromise> {
   }
 
   protected _run<T>(cmd: Command<T>): Apply<AsPromise, T> {
-    const refusal = sharedConnectionRefusal(cmd.name, true);
-    if (refusal !== undefined) return Promise.reject(new SlotlineError(refusal));
+    const refusal = commandRefusal(cmd as Command<unknown>, 'cluster');
+    if (refusal !== undefined) return Promise.reject(refusal);
     if (isBlocking(cmd.name, cmd.args)) return this.#runBlocking(cmd);
     return runCommand(this.#topology, cmd);
   }
@@ -109,7 +110,7 @@ export class Cluster extends CommandMethods<AsPromise> {
   /** Blocking commands wait on a dedicated connection to the slot's owner, never on the shared one. */
   async #runBlocking<T>(cmd: Command<T>): Promise<T> {
     const slot = commonSlotOf(cmd.name, [cmd as Command<unknown>]);
-    for (let attempt = 0; attempt <= this.options.maxRedirections; attempt++) {
+    for (let attempt = 0; attempt <= this.#options.maxRedirections; attempt++) {
       const node = slot === undefined ? this.#topology.anyPrimary() : this.#topology.slotMap.primaryOf(slot);
       if (node === undefined) throw new ClusterError(`${cmd.name}: slot ${slot} has no known owner`);
       try {
@@ -122,10 +123,11 @@ export class Cluster extends CommandMethods<AsPromise> {
         throw error;
       }
     }
-    throw new ClusterError(`${cmd.name}: slot ${slot} was redirected more than ${this.options.maxRedirections} times`);
+    throw new ClusterError(`${cmd.name}: slot ${slot} was redirected more than ${this.#options.maxRedirections} times`);
   }
 
   readonly #executor: BatchExecutor = {
+    path: 'cluster',
     pipeline: (cmds) => runPipeline(this.#topology, cmds),
     transaction: (cmds) => runTransaction(this.#topology, cmds),
   };
@@ -149,7 +151,7 @@ export class Cluster extends CommandMethods<AsPromise> {
    */
   async watch<R extends unknown[]>(keys: RedisKey | readonly RedisKey[], fn: WatchCallback<R>, options?: WatchOptions): Promise<R | null> {
     const list = flattenKeys([keys]);
-    if (list.length === 0) throw new TypeError('watch(): give at least one key');
+    if (list.length === 0) throw new ArgumentTypeError('watch', 0, keys, 'count', '(keys): at least one key is required');
     const slot = commonSlotOf('WATCH', [{ name: 'WATCH', args: list }])!;
     for (let attempt = 0; ; attempt++) {
       let owner = this.#topology.slotMap.primaryOf(slot);
@@ -163,7 +165,7 @@ export class Cluster extends CommandMethods<AsPromise> {
       } catch (error) {
         // A MOVED to WATCH or to the queued block means nothing ran: learn the owner, go there.
         const to = error instanceof ReplyError && error.kind === 'moved' ? error.redirect : undefined;
-        if (to === undefined || attempt >= this.options.maxRedirections) throw error;
+        if (to === undefined || attempt >= this.#options.maxRedirections) throw error;
         this.#topology.moved(to.slot, to);
       }
     }

@@ -3,7 +3,8 @@
  * options that every node connection inherits (TLS, auth, clientName, protocol, timeouts).
  * Pure: no sockets.
  */
-import { resolveOptions, type ClientOptions, type ResolvedOptions } from '../connection/options.js';
+import { InvalidOptionError } from '../errors.js';
+import { redactUrl, resolveOptions, type ClientOptions, type ResolvedOptions } from '../connection/options.js';
 import type { AddressMapper, NodeAddress } from './slot-map.js';
 
 /** `'10.0.0.5:6379' → { host: '127.0.0.1', port: 7001 }`, or a function doing the same. */
@@ -41,15 +42,22 @@ export interface ResolvedClusterOptions {
 function parseSeed(seed: NodeAddress | string): NodeAddress {
   if (typeof seed !== 'string') {
     if (typeof seed?.host !== 'string' || !Number.isInteger(seed.port)) {
-      throw new TypeError(`createCluster: each seed must be { host, port } or 'host:port', got ${JSON.stringify(seed)}`);
+      throw new InvalidOptionError('nodes', `createCluster: each seed must be { host, port } or 'host:port', got ${JSON.stringify(seed)}`);
     }
     return { host: seed.host, port: seed.port };
   }
-  const text = seed.includes('://') ? new URL(seed).host : seed;
+  let text = seed;
+  if (seed.includes('://')) {
+    try {
+      text = new URL(seed).host;
+    } catch {
+      throw new InvalidOptionError('nodes', `createCluster: bad seed URL '${redactUrl(seed)}'`);
+    }
+  }
   const colon = text.lastIndexOf(':');
   const port = colon === -1 ? 6379 : Number(text.slice(colon + 1));
   const host = (colon === -1 ? text : text.slice(0, colon)).replace(/^\[|\]$/g, '');
-  if (!Number.isInteger(port) || host === '') throw new TypeError(`createCluster: bad seed address '${seed}'`);
+  if (!Number.isInteger(port) || host === '') throw new InvalidOptionError('nodes', `createCluster: bad seed address '${redactUrl(seed)}'`);
   return { host, port };
 }
 
@@ -61,16 +69,16 @@ export function toMapper(natMap: NatMap | undefined): AddressMapper {
 
 export function resolveClusterOptions(o: ClusterOptions): ResolvedClusterOptions {
   if (!Array.isArray(o?.nodes) || o.nodes.length === 0) {
-    throw new TypeError('createCluster: give at least one seed node, e.g. { nodes: [{ host: "127.0.0.1", port: 7000 }] }');
+    throw new InvalidOptionError('nodes', 'createCluster: give at least one seed node, e.g. { nodes: [{ host: "127.0.0.1", port: 7000 }] }');
   }
   const count = (name: string, v: number | undefined, dflt: number): number => {
     if (v === undefined) return dflt;
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new TypeError(`Option ${name} must be a non-negative number`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new InvalidOptionError(name, `Option ${name} must be a non-negative number`);
     return v;
   };
   const { nodes, natMap, readFrom, maxRedirections, refreshInterval, minRefreshGap, retryDelay, ...client } = o;
   if (readFrom !== undefined && readFrom !== 'primary' && readFrom !== 'preferReplica') {
-    throw new TypeError(`Option readFrom must be 'primary' or 'preferReplica', got ${String(readFrom)}`);
+    throw new InvalidOptionError('readFrom', `Option readFrom must be 'primary' or 'preferReplica', got ${String(readFrom)}`);
   }
   return {
     seeds: nodes.map(parseSeed),

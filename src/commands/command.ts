@@ -4,6 +4,9 @@
  */
 import type { RedisArg, RespValue } from '../resp/types.js';
 
+/** A key: UTF-8 string or binary Buffer. */
+export type RedisKey = string | Buffer;
+
 /** The script an EVALSHA/EVALSHA_RO needs on the server: what to SCRIPT LOAD when it is missing. */
 export interface ScriptRef {
   /** SHA1 of `lua` (hex, lower case), as the server computes it. */
@@ -21,8 +24,13 @@ export interface LibraryRef {
 /** Turns a raw reply into the shape a typed method promises (the same under RESP2 and RESP3). */
 export type ReplyTransform<T> = (reply: RespValue) => T;
 
-export interface Command<T = RespValue> {
-  /** The command name in upper case, e.g. 'GET', 'CLIENT'. Subcommands are the first argument. */
+/**
+ * A command as a user may prepare one for `pipeline().add()`: what is sent and how its reply is
+ * shaped, without the internal load tags (a forged tag would teach a connection that it holds a
+ * script it does not).
+ */
+export interface PreparedCommand<T = RespValue> {
+  /** The command name, e.g. 'GET', 'CLIENT'. Subcommands are the first argument. */
   readonly name: string;
   /** Every argument after the name. */
   readonly args: readonly RedisArg[];
@@ -30,6 +38,10 @@ export interface Command<T = RespValue> {
   readonly transform?: ReplyTransform<T> | undefined;
   /** Decode this command's reply with Buffers instead of strings. */
   readonly returnBuffers?: boolean | undefined;
+}
+
+/** A command inside the library: name in upper case, and the tags only our builders set. */
+export interface Command<T = RespValue> extends PreparedCommand<T> {
   /** Set by runScript: senders in scripts/ load it first when the connection may lack it. */
   readonly script?: ScriptRef | undefined;
   /** Set by runFunction: senders in scripts/ load the library when the server lacks the function. */

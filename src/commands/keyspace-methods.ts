@@ -7,13 +7,12 @@
  */
 import type { ReplyError } from '../errors.js';
 import type { RedisArg, RespValue } from '../resp/types.js';
-import { command, type Command, type ReplyTransform } from './command.js';
+import { command, type Command, type RedisKey, type ReplyTransform } from './command.js';
 import { asArray, asNumber, asNumberOrNull, asScanPage, asText } from './transforms.js';
 import { scriptCommand, type Script } from '../scripts/script.js';
 import { asFunctionList, functionCommand, type FunctionLibraryInfo, type Library, type RunFunctionOptions } from '../scripts/library.js';
 
-/** A key: UTF-8 string or binary Buffer. */
-export type RedisKey = string | Buffer;
+export type { RedisKey };
 
 /**
  * The type-level function from a reply type T to what a method returns. Executors extend this:
@@ -78,6 +77,14 @@ const strsOrNull = (r: RespValue): Array<string | null> => r as Array<string | n
 export abstract class KeyspaceMethods<F extends ResultKind> {
   /** Runs one command and returns what the executor returns for it. */
   protected abstract _run<T>(cmd: Command<T>): Apply<F, T>;
+
+  /**
+   * A call refused before it became a command (e.g. a script given the wrong number of keys):
+   * a rejected promise, never a synchronous throw. Builders override it to fail their exec().
+   */
+  protected _fail<T>(error: Error): Apply<F, T> {
+    return Promise.reject(error) as Apply<F, T>;
+  }
 
   /** Any command by name, e.g. `call('CLIENT', 'INFO')`. The reply is returned undecorated. */
   call(name: string, ...args: RedisArg[]): Apply<F, RespValue> {
@@ -268,7 +275,13 @@ export abstract class KeyspaceMethods<F extends ResultKind> {
    * is sent once per connection; after SCRIPT FLUSH or a restart it is loaded again by itself.
    */
   runScript(script: Script, keys: readonly RedisKey[] = [], args: readonly RedisArg[] = []): Apply<F, RespValue> {
-    return this._run(scriptCommand(script, keys, args));
+    let cmd: Command<RespValue>;
+    try {
+      cmd = scriptCommand(script, keys, args);
+    } catch (error) {
+      return this._fail(error as Error);
+    }
+    return this._run(cmd);
   }
   /**
    * Calls function `fn` of a library made by defineLibrary (FCALL, or FCALL_RO with

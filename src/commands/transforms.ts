@@ -3,6 +3,8 @@
  * returns the same thing whatever protocol the connection speaks (e.g. HGETALL: a RESP3 map or a
  * RESP2 flat array both become a plain object). Pure functions; no I/O.
  */
+import { parseDoubleText } from '../resp/double.js';
+import { setField } from '../resp/record.js';
 import type { RespValue } from '../resp/types.js';
 
 type Str = string | Buffer;
@@ -34,18 +36,9 @@ export function asNumberOrNull(reply: RespValue): number | null {
   return reply === null ? null : asNumber(reply);
 }
 
+/** A number the server sent as text (RESP2 scores, INCRBYFLOAT): NaN when it is not one. */
 export function parseNumber(s: string): number {
-  switch (s) {
-    case 'inf':
-    case '+inf':
-      return Infinity;
-    case '-inf':
-      return -Infinity;
-    case 'nan':
-      return NaN;
-    default:
-      return Number(s);
-  }
+  return parseDoubleText(s) ?? NaN;
 }
 
 export function asBoolean(reply: RespValue): boolean {
@@ -67,17 +60,21 @@ export function asArray(reply: RespValue): RespValue[] {
   return (reply ?? []) as RespValue[];
 }
 
-/** A RESP3 map (object or Map) or a RESP2 flat [k, v, k, v] array → a plain object. */
+/**
+ * A RESP3 map (object or Map) or a RESP2 flat [k, v, k, v] array → a plain object. Every field
+ * is an own property, `__proto__` included (setField). An object is already one: the decoder
+ * builds it with setField too.
+ */
 export function asRecord(reply: RespValue): Record<string, RespValue> {
   if (reply === null) return {};
   if (Array.isArray(reply)) {
     const out: Record<string, RespValue> = {};
-    for (let i = 0; i + 1 < reply.length; i += 2) out[str(reply[i]!)] = reply[i + 1]!;
+    for (let i = 0; i + 1 < reply.length; i += 2) setField(out, str(reply[i]!), reply[i + 1]!);
     return out;
   }
   if (reply instanceof Map) {
     const out: Record<string, RespValue> = {};
-    for (const [k, v] of reply) out[str(k)] = v;
+    for (const [k, v] of reply) setField(out, str(k), v);
     return out;
   }
   return reply as Record<string, RespValue>;
@@ -164,7 +161,7 @@ function normalizeNested(v: RespValue): RespValue {
       const looksLikeMap = v.some((x, i) => i % 2 === 1 && (Array.isArray(x) || x === null || typeof x !== 'string'));
       if (looksLikeMap) {
         const out: Record<string, RespValue> = {};
-        for (let i = 0; i < v.length; i += 2) out[v[i] as string] = normalizeNested(v[i + 1]!);
+        for (let i = 0; i < v.length; i += 2) setField(out, v[i] as string, normalizeNested(v[i + 1]!));
         return out;
       }
     }
@@ -173,7 +170,7 @@ function normalizeNested(v: RespValue): RespValue {
   if (v instanceof Map || (v !== null && typeof v === 'object' && !Buffer.isBuffer(v) && !(v instanceof Error) && !(v instanceof Set))) {
     const rec = asRecord(v);
     const out: Record<string, RespValue> = {};
-    for (const k of Object.keys(rec)) out[k] = normalizeNested(rec[k]!);
+    for (const k of Object.keys(rec)) setField(out, k, normalizeNested(rec[k]!));
     return out;
   }
   return v;

@@ -128,7 +128,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   send<T>(cmd: Command<T>): Promise<T> {
     // A bad argument is the caller's bug, but it still arrives as a rejection like every other failure.
     try {
-      checkArgs(cmd.name, cmd.args);
+      checkArgs(cmd.name, cmd.args, this.options.maxArgumentBytes);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -163,7 +163,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
    * whole fails.
    */
   sendBatch(cmds: readonly Command<unknown>[]): Promise<unknown[]> {
-    for (const c of cmds) checkArgs(c.name, c.args);
+    for (const c of cmds) checkArgs(c.name, c.args, this.options.maxArgumentBytes);
     if (cmds.length === 0) return Promise.resolve([]);
     const run = (): Promise<unknown[]> =>
       new Promise<unknown[]>((resolve, reject) => {

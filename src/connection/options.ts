@@ -3,6 +3,8 @@
  * Pure: no sockets. Every other connection module reads the resolved form only.
  */
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
+import { InvalidOptionError } from '../errors.js';
+import { MAX_ARGUMENT_BYTES } from '../resp/encoder.js';
 
 export interface ReconnectOptions {
   /** First delay after a lost connection, in ms. Default 50. */
@@ -52,6 +54,12 @@ export interface ClientOptions {
   keepAlive?: number;
   /** Pipelines longer than this are written in slices. Default 1000. */
   maxBatch?: number;
+  /**
+   * Largest argument, in bytes, a command may carry; a larger one is refused with
+   * ArgumentTypeError before anything is written. Set it to the server's proto-max-bulk-len
+   * (default 512 MiB, the default here too): the server drops the whole connection otherwise.
+   */
+  maxArgumentBytes?: number;
   /** Size of the pool of dedicated connections for WATCH and blocking commands. Default 8. */
   poolSize?: number;
   /** Include command arguments (values) in diagnostics_channel messages. Default false. */
@@ -86,6 +94,7 @@ export interface ResolvedOptions {
   readonly setAs: 'array' | 'set';
   readonly keepAlive: number;
   readonly maxBatch: number;
+  readonly maxArgumentBytes: number;
   readonly poolSize: number;
   readonly traceArguments: boolean;
 }
@@ -96,10 +105,10 @@ export function parseUrl(url: string): ClientOptions {
   try {
     parsed = new URL(url);
   } catch {
-    throw new TypeError(`Invalid Redis URL: ${redactUrl(url)}`);
+    throw new InvalidOptionError('url', `Invalid Redis URL: ${redactUrl(url)}`);
   }
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:' && parsed.protocol !== 'valkey:' && parsed.protocol !== 'valkeys:') {
-    throw new TypeError(`Invalid Redis URL scheme '${parsed.protocol}' (expected redis:// or rediss://)`);
+    throw new InvalidOptionError('url', `Invalid Redis URL scheme '${parsed.protocol}' (expected redis:// or rediss://)`);
   }
   const out: ClientOptions = {};
   if (parsed.hostname) out.host = parsed.hostname.replace(/^\[|\]$/g, '');
@@ -109,7 +118,7 @@ export function parseUrl(url: string): ClientOptions {
   const db = parsed.pathname.replace(/^\//, '');
   if (db) {
     const n = Number(db);
-    if (!Number.isInteger(n) || n < 0) throw new TypeError(`Invalid database '${db}' in Redis URL`);
+    if (!Number.isInteger(n) || n < 0) throw new InvalidOptionError('url', `Invalid database '${db}' in Redis URL`);
     out.db = n;
   }
   if (parsed.protocol === 'rediss:' || parsed.protocol === 'valkeys:') out.tls = true;
@@ -120,7 +129,8 @@ export function parseUrl(url: string): ClientOptions {
   return out;
 }
 
-function redactUrl(url: string): string {
+/** The URL with any credentials replaced by ***, for error messages. */
+export function redactUrl(url: string): string {
   return url.replace(/\/\/[^@/]*@/, '//***@');
 }
 
@@ -129,7 +139,7 @@ export function resolveOptions(input: ClientOptions | string = {}): ResolvedOpti
   const positive = (name: string, v: number | undefined, dflt: number, allowZero = false): number => {
     if (v === undefined) return dflt;
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (!allowZero && v === 0)) {
-      throw new TypeError(`Option ${name} must be a ${allowZero ? 'non-negative' : 'positive'} number, got ${String(v)}`);
+      throw new InvalidOptionError(name, `Option ${name} must be a ${allowZero ? 'non-negative' : 'positive'} number, got ${String(v)}`);
     }
     return v;
   };
@@ -143,7 +153,7 @@ export function resolveOptions(input: ClientOptions | string = {}): ResolvedOpti
           jitter: Math.min(1, positive('reconnect.jitter', o.reconnect?.jitter, 0.2, true)),
         };
   if (o.protocol !== undefined && o.protocol !== 2 && o.protocol !== 3) {
-    throw new TypeError(`Option protocol must be 2 or 3, got ${String(o.protocol)}`);
+    throw new InvalidOptionError('protocol', `Option protocol must be 2 or 3, got ${String(o.protocol)}`);
   }
   return {
     host: o.host ?? '127.0.0.1',
@@ -166,6 +176,7 @@ export function resolveOptions(input: ClientOptions | string = {}): ResolvedOpti
     setAs: o.setAs ?? 'array',
     keepAlive: positive('keepAlive', o.keepAlive, 30_000, true),
     maxBatch: positive('maxBatch', o.maxBatch, 1000),
+    maxArgumentBytes: positive('maxArgumentBytes', o.maxArgumentBytes, MAX_ARGUMENT_BYTES),
     poolSize: positive('poolSize', o.poolSize, 8),
     traceArguments: o.traceArguments ?? false,
   };

@@ -19,6 +19,8 @@
  * utf8Slice). #deliver is kept small so V8 inlines it into the loop.
  */
 import { ProtocolError, ReplyError } from '../errors.js';
+import { MAX_DOUBLE_LENGTH, parseDoubleText } from './double.js';
+import { setField } from './record.js';
 import { KEY_MAX, SHORT_TEXT, joinText, keyCache, shortText, type FastBuffer } from './text.js';
 import { VerbatimString, type DecoderOptions, type RespValue } from './types.js';
 
@@ -57,7 +59,6 @@ const SMALL_LINE = 4096;
 /** Digits accepted in a length: 10 is enough for any count a server can send. */
 const MAX_LENGTH_DIGITS = 10;
 
-const DOUBLE_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const BIG_RE = /^[+-]?\d+$/;
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
@@ -216,9 +217,22 @@ export class Decoder {
           pos = p + n + 2;
           break;
         }
+        case 44: {
+          // , double: its line is capped, so hostile input is refused after a few hundred bytes
+          let p = pos + 1;
+          const cap = pos + 1 + MAX_DOUBLE_LENGTH;
+          while (p < len && buf[p] !== 13) {
+            if (p === cap) throw this.#error(`double longer than ${MAX_DOUBLE_LENGTH} bytes`, base + pos + 1);
+            p++;
+          }
+          if (p + 1 >= len) return this.#holdLine(buf, start, base);
+          if (buf[p + 1] !== 10) throw this.#error('expected LF after CR', base + p + 1);
+          value = parseDouble((buf as FastBuffer).latin1Slice(pos + 1, p), base + pos + 1);
+          pos = p + 2;
+          break;
+        }
         case 43: // + simple string
         case 45: // - simple error
-        case 44: // , double
         case 40: {
           // ( big number
           let p = pos + 1;
@@ -229,8 +243,7 @@ export class Decoder {
           else if (type === 45) {
             value = new ReplyError((buf as FastBuffer).utf8Slice(pos + 1, p));
             vk = V_ERROR;
-          } else if (type === 44) value = parseDouble((buf as FastBuffer).latin1Slice(pos + 1, p), base + pos + 1);
-          else value = parseBig((buf as FastBuffer).latin1Slice(pos + 1, p), base + pos + 1);
+          } else value = parseBig((buf as FastBuffer).latin1Slice(pos + 1, p), base + pos + 1);
           pos = p + 2;
           break;
         }
@@ -428,9 +441,7 @@ export class Decoder {
       const map = new Map<RespValue, RespValue>(Object.entries(items));
       map.set(key, value);
       this.#items[d] = map;
-    } else if (key === '__proto__') {
-      Object.defineProperty(items, key, { value, enumerable: true, writable: true, configurable: true });
-    } else items[key] = value;
+    } else setField(items, key, value);
   }
 
   // ── tokens ──────────────────────────────────────────────────────────────────────────
@@ -593,18 +604,9 @@ export class Decoder {
 
 
 function parseDouble(text: string, offset: number): number {
-  switch (text) {
-    case 'inf':
-    case '+inf':
-      return Infinity;
-    case '-inf':
-      return -Infinity;
-    case 'nan':
-    case '-nan':
-      return NaN;
-  }
-  if (!DOUBLE_RE.test(text)) throw new ProtocolError(`invalid double "${text.slice(0, 32)}"`, offset);
-  return Number(text);
+  const value = parseDoubleText(text);
+  if (value === undefined) throw new ProtocolError(`invalid double "${text.slice(0, 32)}"`, offset);
+  return value;
 }
 
 function parseBig(text: string, offset: number): bigint {

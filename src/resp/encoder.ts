@@ -45,16 +45,38 @@ interface FastBuffer extends Buffer {
  */
 const charCodeAt = String.prototype.charCodeAt;
 
+/** The server's default proto-max-bulk-len: the largest argument it accepts. */
+export const MAX_ARGUMENT_BYTES = 512 * 1024 * 1024;
+
 /**
  * Refuses, before anything is queued or written, an argument RESP cannot carry: anything but
- * a string, a Buffer or a finite number. The error names the command and the argument index.
+ * a string, a Buffer or a finite number, or one over `maxBytes` (the server would drop the
+ * connection, failing every other command on it). The error names the command, the argument
+ * index and, for size, the byte count.
  */
-export function checkArgs(name: string, args: readonly unknown[]): void {
+export function checkArgs(name: string, args: readonly unknown[], maxBytes: number = MAX_ARGUMENT_BYTES): void {
+  // A string's UTF-8 size is between its length and three times it: only a string whose length
+  // is over a third of the limit is measured, so the common case costs a multiplication.
+  const longest = maxBytes / 3;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
-    if (typeof arg === 'string') continue;
-    if (typeof arg === 'number' ? Number.isFinite(arg) : Buffer.isBuffer(arg)) continue;
+    if (typeof arg === 'string') {
+      if (arg.length > longest) checkSize(name, i, Buffer.byteLength(arg), maxBytes);
+      continue;
+    }
+    if (typeof arg === 'number') {
+      if (Number.isFinite(arg)) continue;
+    } else if (Buffer.isBuffer(arg)) {
+      if (arg.length > maxBytes) checkSize(name, i, arg.length, maxBytes);
+      continue;
+    }
     throw new ArgumentTypeError(name, i, arg);
+  }
+}
+
+function checkSize(name: string, index: number, size: number, maxBytes: number): void {
+  if (size > maxBytes) {
+    throw new ArgumentTypeError(name, index, undefined, 'too-large', `is ${size} bytes, over maxArgumentBytes ${maxBytes} (the server's proto-max-bulk-len); nothing was sent`, size);
   }
 }
 

@@ -5,9 +5,8 @@
  * function, and asFunctionList shapes FUNCTION LIST under RESP2 and RESP3 alike.
  * Pure: no connection, no I/O.
  */
-import { SlotlineError } from '../errors.js';
-import type { Command, LibraryRef } from '../commands/command.js';
-import type { RedisKey } from '../commands/keyspace-methods.js';
+import { LibraryHeaderError } from '../errors.js';
+import type { Command, LibraryRef, RedisKey } from '../commands/command.js';
 import { asRecordList } from '../commands/transforms.js';
 import type { RedisArg, RespValue } from '../resp/types.js';
 
@@ -16,18 +15,6 @@ export type Library = LibraryRef;
 export interface RunFunctionOptions {
   /** Call with FCALL_RO: the function must be declared with the `no-writes` flag. */
   readOnly?: boolean;
-}
-
-export type LibraryHeaderProblem = 'missing-header' | 'missing-name' | 'invalid-name';
-
-/** defineLibrary was given code the server would refuse for its header. Nothing was sent. */
-export class LibraryHeaderError extends SlotlineError {
-  override name = 'LibraryHeaderError';
-  readonly kind: LibraryHeaderProblem;
-  constructor(kind: LibraryHeaderProblem, detail: string) {
-    super(`defineLibrary: ${detail}; the code must start with a line such as '#!lua name=mylib'`);
-    this.kind = kind;
-  }
 }
 
 /** Library names the server accepts (letters, digits, underscore). */

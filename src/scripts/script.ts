@@ -5,14 +5,14 @@
  * Pure: no connection, no I/O. Imports only the command model.
  */
 import { createHash } from 'node:crypto';
-import type { Command, ScriptRef } from '../commands/command.js';
-import type { RedisKey } from '../commands/keyspace-methods.js';
+import { ArgumentTypeError } from '../errors.js';
+import type { Command, RedisKey, ScriptRef } from '../commands/command.js';
 import type { RedisArg, RespValue } from '../resp/types.js';
 
 export interface ScriptDefinition {
   /** The Lua source, sent to the server once per connection (SCRIPT LOAD), then called by SHA1. */
   lua: string;
-  /** How many keys every call passes. When set, a call with another count throws before anything is sent. */
+  /** How many keys every call passes. When set, a call with another count is refused (ArgumentTypeError) before anything is sent. */
   keys?: number;
   /**
    * Run with EVALSHA_RO: the server refuses any write from the script, and a cluster client may
@@ -28,9 +28,9 @@ export interface Script extends ScriptRef {
 
 export function defineScript(definition: ScriptDefinition): Script {
   const { lua, keys, readOnly } = definition;
-  if (typeof lua !== 'string' || lua.length === 0) throw new TypeError('defineScript: `lua` must be a non-empty string');
+  if (typeof lua !== 'string' || lua.length === 0) throw new ArgumentTypeError('defineScript', 0, lua, 'shape', '(definition): `lua` must be a non-empty string');
   if (keys !== undefined && (!Number.isInteger(keys) || keys < 0)) {
-    throw new TypeError(`defineScript: \`keys\` must be a non-negative integer, got ${String(keys)}`);
+    throw new ArgumentTypeError('defineScript', 0, keys, 'shape', `(definition): \`keys\` must be a non-negative integer, got ${String(keys)}`);
   }
   // The server hashes the bytes it receives; the encoder writes strings as UTF-8.
   const sha = createHash('sha1').update(lua, 'utf8').digest('hex');
@@ -40,7 +40,7 @@ export function defineScript(definition: ScriptDefinition): Script {
 /** The EVALSHA (or EVALSHA_RO) command for one call of `script`. */
 export function scriptCommand(script: Script, keys: readonly RedisKey[], args: readonly RedisArg[]): Command<RespValue> {
   if (script.keys !== undefined && keys.length !== script.keys) {
-    throw new TypeError(`runScript: the script takes ${script.keys} key(s), got ${keys.length}`);
+    throw new ArgumentTypeError('runScript', 1, keys, 'count', `(keys): the script takes ${script.keys} key(s), got ${keys.length}`);
   }
   return {
     name: script.readOnly ? 'EVALSHA_RO' : 'EVALSHA',

@@ -156,8 +156,8 @@ describe('scripts', () => {
     expect(await client.get(`${key}:copy`)).toBe('5');
   });
 
-  it('refuses a call with the wrong number of keys before sending', () => {
-    expect(() => client.runScript(incr, [])).toThrow(/takes 1 key/);
+  it('refuses a call with the wrong number of keys before sending: the promise rejects, nothing throws', async () => {
+    await expect(client.runScript(incr, [])).rejects.toThrow(/takes 1 key/);
   });
 });
 

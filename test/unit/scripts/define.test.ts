@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { defineLibrary, defineScript, functionCommand, LibraryHeaderError, scriptCommand, asFunctionList } from '../../../src/scripts/index.js';
+import { defineLibrary, defineScript, functionCommand, scriptCommand, asFunctionList } from '../../../src/scripts/index.js';
+import { ArgumentTypeError, LibraryHeaderError } from '../../../src/errors.js';
 import { sha1 } from './fake-connection.js';
 
 describe('defineScript', () => {
@@ -21,8 +22,8 @@ describe('defineScript', () => {
   it('refuses a call with the wrong number of keys, and bad definitions', () => {
     const s = defineScript({ lua: 'return 1', keys: 2 });
     expect(() => scriptCommand(s, ['only-one'], [])).toThrow(/takes 2 key\(s\), got 1/);
-    expect(() => defineScript({ lua: '' })).toThrow(TypeError);
-    expect(() => defineScript({ lua: 'return 1', keys: -1 })).toThrow(TypeError);
+    expect(() => defineScript({ lua: '' })).toThrow(ArgumentTypeError);
+    expect(() => defineScript({ lua: 'return 1', keys: -1 })).toThrow(ArgumentTypeError);
   });
 });
 
