@@ -34,6 +34,7 @@ export {
   SlotlineError,
   ReplyError,
   ExecAbortError,
+  MultiRefusedError,
   ProtocolError,
   ConnectionError,
   TimeoutError,

@@ -1,21 +1,25 @@
 /**
- * One multiplexed socket to one server: connect, handshake, automatic pipelining (every command
- * issued in a tick goes out in one write), replies matched in order, timeouts, back-pressure,
- * reconnection with an offline queue. The only module that touches net/tls.
- * Must not import the client, pipeline or cluster layers.
+ * One multiplexed socket to one server: dial, handshake, automatic pipelining (every command
+ * issued in a tick goes out in one write), reconnection. The only module that touches net/tls.
+ * The commands themselves (order, back-pressure, timeouts, settling) are data in queue.ts.
+ * Must not import the client, batch or cluster layers.
  *
- * Lists (see queue.ts for the entry type):
- *   #offline   accepted while not ready; drained in order once the handshake is done
- *   #overflow  accepted while maxInFlight was reached (onBackpressure 'wait')
- *   #toWrite   to be written at the end of this tick
- *   #inFlight  written, waiting for replies (FIFO; head = next reply)
+ * One state machine, one socket at a time:
+ *
+ *   idle ─connect()─▶ connecting ─open ok─▶ ready ─socket lost─▶ reconnecting ─delay─▶ open
+ *                        │ open fails: closed        ▲                │ open fails: next delay,
+ *                        ▼                           └──── open ok ───┘ or closed (gave up)
+ *   ready ─close()─▶ closing (QUIT, bounded) ─▶ closed ◀─disconnect()─ any state
+ *
+ * Only two things start a reconnect delay: losing a ready socket, and an open that failed
+ * while reconnecting; a socket closing during a handshake fails that open and nothing else.
+ * 'closed' is final: every step of an open checks it after each await and gives its socket up.
  * A command written to a socket that then dies is rejected, never re-sent: it may have run.
  */
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import tls from 'node:tls';
-import Denque from 'denque';
-import { ConnectionError, ProtocolError, TimeoutError, ReplyError } from '../errors.js';
+import { ConnectionError, ProtocolError, TimeoutError, type ReplyError } from '../errors.js';
 import { Decoder } from '../resp/decoder.js';
 import { CommandWriter, checkArgs } from '../resp/encoder.js';
 import type { RedisArg, RespValue } from '../resp/types.js';
@@ -23,7 +27,7 @@ import type { Command } from '../commands/command.js';
 import { channels, redactArgs } from '../diagnostics.js';
 import { backoffDelay, type ResolvedOptions } from './options.js';
 import { handshake, settingsOf, type HandshakeSettings } from './handshake.js';
-import { BatchSink, NO_ARGS, Pending, failEntry, settleError, settleReply } from './queue.js';
+import { Batch, CommandQueue, NO_ARGS, batchOf, failUnit, settle, single, type Unit } from './queue.js';
 
 /**
  * Commands issued one by one are written at the end of the tick, all in one write, except
@@ -48,22 +52,21 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   readonly address: string;
   #settings: HandshakeSettings;
   #socket: net.Socket | undefined;
+  /** The socket of an open in progress (dialing or in its handshake), destroyed by disconnect(). */
+  #opening: net.Socket | undefined;
   #status: ConnectionStatus = 'idle';
   #protocol: 2 | 3 = 3;
   #decoder: Decoder;
   #writer = new CommandWriter();
-  #offline = new Denque<Pending>();
-  #overflow = new Denque<Pending>();
-  #toWrite: Pending[] = [];
-  #inFlight = new Denque<Pending>();
+  readonly #queue: CommandQueue;
   #flushScheduled = false;
   #socketBusy = false;
   #timer: NodeJS.Timeout | undefined;
   #reconnectTimer: NodeJS.Timeout | undefined;
   #attempt = 0;
   #everReady = false;
-  /** True while handshake commands own the socket: user commands wait in #offline. */
-  #handshaking = false;
+  #ended = false;
+  #closing: Promise<void> | undefined;
   #generation = 0;
 
   constructor(options: ResolvedOptions, settings?: Partial<HandshakeSettings>) {
@@ -71,6 +74,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.options = options;
     this.address = `${options.host}:${options.port}`;
     this.#settings = { ...settingsOf(options), ...settings };
+    this.#queue = new CommandQueue(options.maxInFlight);
     this.#decoder = this.#newDecoder();
   }
 
@@ -89,12 +93,13 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   }
   /** Commands accepted and not yet answered (all lists). */
   get pendingCount(): number {
-    return this.#offline.length + this.#overflow.length + this.#toWrite.length + this.#inFlight.length;
+    return this.#queue.size;
   }
 
   /** Opens the socket and runs the handshake. Rejects (no retry loop) on refusal or bad credentials. */
   async connect(): Promise<void> {
     if (this.#status === 'ready') return;
+    if (this.#status === 'closing' || this.#status === 'closed') throw this.#closedError();
     if (this.#status === 'connecting' || this.#status === 'reconnecting') {
       await new Promise<void>((resolve, reject) => {
         const onReady = (): void => {
@@ -103,23 +108,20 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         };
         const onEnd = (): void => {
           this.off('ready', onReady);
-          reject(new ConnectionError(`Connection to ${this.address} closed`, 'client-closed'));
+          reject(this.#closedError());
         };
         this.once('ready', onReady);
         this.once('end', onEnd);
       });
       return;
     }
-    if (this.#status === 'closing' || this.#status === 'closed') {
-      throw new ConnectionError(`Connection to ${this.address} was closed`, 'client-closed');
-    }
     this.#status = 'connecting';
     try {
       await this.#open();
     } catch (error) {
-      this.#status = 'closed';
-      this.#rejectQueued(error instanceof Error ? error : new Error(String(error)));
-      this.emit('end');
+      // disconnect() during the open has already ended everything: say so, once.
+      if (this.#isClosed()) throw this.#closedError();
+      this.#finish(error instanceof Error ? error : new Error(String(error)));
       throw error;
     }
   }
@@ -141,50 +143,26 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 
   #send<T>(cmd: Command<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const p = new Pending(
-        cmd.name,
-        cmd.args,
-        cmd.transform as ((r: RespValue) => unknown) | undefined,
-        cmd.returnBuffers ?? this.options.returnBuffers,
-        resolve as (v: unknown) => void,
-        reject,
-        null,
-        0,
-        this.#deadline(),
-      );
-      this.#accept(p);
+      this.#enqueue(single(cmd as Command<unknown>, this.options.returnBuffers, this.#deadline(), resolve as (v: unknown) => void, reject));
     });
   }
 
   /**
    * Sends commands as one unit: all of them join the same write, nothing from other callers
-   * lands between them (what MULTI/EXEC relies on). Resolves with one entry per command, an
-   * error reply staying a value at its index; rejects with PipelineError if the batch as a
-   * whole fails.
+   * lands between them (what MULTI/EXEC relies on), and the batch is admitted, written, refused
+   * or timed out whole. Resolves with one entry per command, an error reply staying a value at
+   * its index; rejects with PipelineError (written: all or none) if the batch fails as a whole.
    */
   sendBatch(cmds: readonly Command<unknown>[]): Promise<unknown[]> {
-    for (const c of cmds) checkArgs(c.name, c.args);
+    try {
+      for (const c of cmds) checkArgs(c.name, c.args);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (cmds.length === 0) return Promise.resolve([]);
     const run = (): Promise<unknown[]> =>
       new Promise<unknown[]>((resolve, reject) => {
-        const sink = new BatchSink(cmds.length, resolve, reject);
-        const deadline = this.#deadline();
-        const entries: Pending[] = new Array<Pending>(cmds.length);
-        for (let i = 0; i < cmds.length; i++) {
-          const c = cmds[i]!;
-          entries[i] = new Pending(
-            c.name,
-            c.args,
-            c.transform as ((r: RespValue) => unknown) | undefined,
-            c.returnBuffers ?? this.options.returnBuffers,
-            null,
-            null,
-            sink,
-            i,
-            deadline,
-          );
-        }
-        this.#acceptMany(entries);
+        this.#enqueue(batchOf(cmds, this.options.returnBuffers, this.#deadline(), resolve, reject));
       });
     if (channels.batch.hasSubscribers) {
       // A transaction block is the only batch that ends with EXEC.
@@ -194,98 +172,95 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     return run();
   }
 
-  /** Graceful: commands already accepted get their replies, then QUIT, then the socket closes. */
-  async close(): Promise<void> {
-    if (this.#status === 'closed') return;
+  /**
+   * Graceful: commands already accepted get their replies, then QUIT, then the socket closes.
+   * The server gets connectTimeout to answer all that; then the socket is destroyed and what
+   * is still unanswered is rejected, so close() always ends.
+   */
+  close(): Promise<void> {
+    if (this.#status === 'closed') return Promise.resolve();
+    if (this.#closing !== undefined) return this.#closing;
     if (this.#status !== 'ready') {
       this.disconnect();
-      return;
+      return Promise.resolve();
     }
     // QUIT is queued while still 'ready' so it lines up behind every command already accepted.
     const quit = this.#send({ name: 'QUIT', args: NO_ARGS }).catch(() => undefined);
     this.#status = 'closing';
-    this.#clearReconnect();
+    this.#closing = this.#closeGracefully(quit);
+    return this.#closing;
+  }
+
+  async #closeGracefully(quit: Promise<unknown>): Promise<void> {
     const socket = this.#socket;
-    await quit;
+    let timer: NodeJS.Timeout | undefined;
+    const answered = await Promise.race([
+      quit.then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), this.options.connectTimeout))),
+    ]);
+    clearTimeout(timer);
     if (socket !== undefined && !socket.destroyed) {
-      await new Promise<void>((resolve) => {
-        socket.once('close', () => resolve());
-        socket.end();
-        setTimeout(() => socket.destroy(), 1000).unref();
-      });
+      if (!answered) socket.destroy();
+      else {
+        await new Promise<void>((resolve) => {
+          const destroy = setTimeout(() => socket.destroy(), 1000);
+          socket.once('close', () => {
+            clearTimeout(destroy);
+            resolve();
+          });
+          socket.end();
+        });
+      }
     }
     this.#finish(new ConnectionError(`Connection to ${this.address} was closed`, 'client-closed'));
   }
 
-  /** Immediate: the socket is destroyed and every pending command is rejected. */
+  /** Immediate: the socket (or the one being opened) is destroyed and every pending command is rejected. */
   disconnect(): void {
     if (this.#status === 'closed') return;
-    this.#status = 'closing';
-    this.#clearReconnect();
-    this.#socket?.destroy();
     this.#finish(new ConnectionError(`Connection to ${this.address} was closed by disconnect()`, 'client-closed'));
   }
 
-  // ── accepting commands ──────────────────────────────────────────────────────────────
+  // ── accepting and writing ───────────────────────────────────────────────────────────
 
   #deadline(): number {
     return this.options.commandTimeout > 0 ? Date.now() + this.options.commandTimeout : 0;
   }
 
-  #accept(p: Pending): void {
+  /** Where a new command or batch goes: the next write, the waiting line, or back with an error. */
+  #enqueue(u: Unit): void {
+    const q = this.#queue;
+    const isBatch = u instanceof Batch;
+    const size = isBatch ? u.entries.length : 1;
     const s = this.#status;
-    if (s === 'ready' && !this.#handshaking) {
-      if (this.#overflow.length === 0 && this.#toWrite.length + this.#inFlight.length < this.options.maxInFlight) {
-        const waiting = this.#toWrite.push(p);
-        if (waiting >= EARLY_WRITE && waiting >= this.#inFlight.length) this.#write();
+    if (s === 'ready') {
+      if (q.fits(size)) {
+        const waiting = q.push(u);
+        if (!isBatch && waiting >= EARLY_WRITE && waiting >= q.inFlightCount) this.#write();
         else this.#scheduleFlush();
-      } else if (this.options.onBackpressure === 'fail') {
-        failEntry(p, new ConnectionError(`${p.name}: ${this.options.maxInFlight} commands already in flight to ${this.address}`, 'backpressure'));
-        return;
+      } else if (this.options.onBackpressure === 'wait') {
+        q.hold(u);
       } else {
-        this.#overflow.push(p);
+        failUnit(u, new ConnectionError(`${this.#what(u)}: ${this.options.maxInFlight} commands already in flight to ${this.address}`, 'backpressure'));
+        return;
       }
     } else if (s === 'closing' || s === 'closed') {
-      failEntry(p, new ConnectionError(`${p.name}: connection to ${this.address} is closed`, 'client-closed'));
+      failUnit(u, new ConnectionError(`${this.#what(u)}: connection to ${this.address} is closed`, 'client-closed'));
       return;
     } else if (!this.options.offlineQueue && this.#everReady) {
-      failEntry(p, new ConnectionError(`${p.name}: not connected to ${this.address} and the offline queue is disabled`, 'closed'));
+      failUnit(u, new ConnectionError(`${this.#what(u)}: not connected to ${this.address} and the offline queue is disabled`, 'closed'));
       return;
-    } else if (this.#offline.length >= this.options.maxOfflineQueue) {
-      failEntry(p, new ConnectionError(`${p.name}: offline queue for ${this.address} is full (${this.options.maxOfflineQueue})`, 'offline-queue-full'));
+    } else if (q.waitingSize + size > this.options.maxOfflineQueue) {
+      failUnit(u, new ConnectionError(`${this.#what(u)}: offline queue for ${this.address} is full (${this.options.maxOfflineQueue})`, 'offline-queue-full'));
       return;
     } else {
-      this.#offline.push(p);
+      q.hold(u);
     }
-    if (p.deadline !== 0) this.#armTimer();
+    if (this.options.commandTimeout > 0) this.#armTimer();
   }
 
-  #acceptMany(entries: Pending[]): void {
-    const s = this.#status;
-    if (s === 'ready' && !this.#handshaking && this.#overflow.length === 0) {
-      // A batch is never split by back-pressure: it waits whole or goes whole.
-      const room = this.options.maxInFlight - this.#toWrite.length - this.#inFlight.length;
-      if (room >= entries.length || this.#toWrite.length + this.#inFlight.length === 0) {
-        for (const p of entries) this.#toWrite.push(p);
-        this.#scheduleFlush();
-        if (entries[0]!.deadline !== 0) this.#armTimer();
-        return;
-      }
-    }
-    if (s === 'closing' || s === 'closed' || s === 'ready') {
-      for (const p of entries) this.#accept(p);
-      return;
-    }
-    if (!this.options.offlineQueue && this.#everReady) {
-      failEntry(entries[0]!, new ConnectionError(`Batch: not connected to ${this.address} and the offline queue is disabled`, 'closed'));
-      return;
-    }
-    if (this.#offline.length + entries.length > this.options.maxOfflineQueue) {
-      failEntry(entries[0]!, new ConnectionError(`Batch of ${entries.length}: offline queue for ${this.address} is full`, 'offline-queue-full'));
-      return;
-    }
-    for (const p of entries) this.#offline.push(p);
-    if (entries[0]!.deadline !== 0) this.#armTimer();
+  #what(u: Unit): string {
+    return u instanceof Batch ? `Batch of ${u.entries.length}` : u.name;
   }
 
   #scheduleFlush(): void {
@@ -299,27 +274,16 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.#write();
   };
 
-  /** Encodes and writes everything in #toWrite (unless the socket cannot take it now). */
+  #add = (name: string, args: readonly RedisArg[]): void => this.#writer.add(name, args);
+
+  /** Writes the whole write list in one write (unless the socket cannot take it now). */
   #write(): void {
     const socket = this.#socket;
     // 'closing' still writes: close() queues QUIT behind the accepted commands, then flips the status.
     // A destroyed socket (protocol failure) closes later: what waits here goes to the next one.
     if (socket === undefined || socket.destroyed || (this.#status !== 'ready' && this.#status !== 'closing') || this.#socketBusy) return;
-    const batch = this.#toWrite;
-    if (batch.length === 0) return;
-    this.#toWrite = [];
-    const writer = this.#writer;
-    const inFlight = this.#inFlight;
-    for (let i = 0; i < batch.length; i++) {
-      const p = batch[i]!;
-      if (p.timedOut) continue;
-      writer.add(p.name, p.args);
-      p.args = NO_ARGS;
-      p.written = true;
-      if (p.sink !== null) p.sink.written++;
-      inFlight.push(p);
-    }
-    const chunks = writer.take();
+    this.#queue.take(this.#add);
+    const chunks = this.#writer.take();
     let ok = true;
     if (chunks.length === 1) ok = socket.write(chunks[0]!);
     else if (chunks.length > 1) {
@@ -332,49 +296,35 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 
   #onDrain = (): void => {
     this.#socketBusy = false;
-    if (this.#toWrite.length > 0) this.#scheduleFlush();
+    if (this.#queue.hasToWrite) this.#scheduleFlush();
   };
 
-  /** Moves waiting commands into the write list while there is room. */
   #admit(): void {
-    const max = this.options.maxInFlight;
-    let moved = false;
-    while (this.#overflow.length > 0 && this.#toWrite.length + this.#inFlight.length < max) {
-      this.#toWrite.push(this.#overflow.shift()!);
-      moved = true;
-    }
-    if (moved) this.#scheduleFlush();
+    if (this.#queue.admit()) this.#scheduleFlush();
   }
 
   // ── replies ─────────────────────────────────────────────────────────────────────────
 
   #newDecoder(): Decoder {
     return new Decoder({
-      onReply: (value) => {
-        const p = this.#inFlight.shift();
-        if (p === undefined) {
-          this.#protocolFailure(new ProtocolError('Reply received with no command waiting for it', 0));
-          return;
-        }
-        settleReply(p, value);
-        if (this.#overflow.length > 0) this.#admit();
-      },
-      onError: (error: ReplyError) => {
-        const p = this.#inFlight.shift();
-        if (p === undefined) {
-          this.#protocolFailure(new ProtocolError(`Error reply received with no command waiting for it: ${error.message}`, 0));
-          return;
-        }
-        settleError(p, error);
-        if (this.#overflow.length > 0) this.#admit();
-      },
-      onPush: (value) => {
-        this.emit('push', value);
-      },
-      returnBuffers: () => this.#inFlight.peekFront()?.returnBuffers ?? this.options.returnBuffers,
+      onReply: (value) => this.#onReply('value', value),
+      onError: (error: ReplyError) => this.#onReply('error', error),
+      onPush: (value) => this.#emit('push', value),
+      returnBuffers: () => this.#queue.peekReply()?.returnBuffers ?? this.options.returnBuffers,
       mapAs: this.options.mapAs,
       setAs: this.options.setAs,
     });
+  }
+
+  #onReply(kind: 'value' | 'error', value: RespValue | ReplyError): void {
+    const p = this.#queue.nextReply();
+    if (p === undefined) {
+      const what = kind === 'error' ? `Error reply received with no command waiting for it: ${(value as ReplyError).message}` : 'Reply received with no command waiting for it';
+      this.#protocolFailure(new ProtocolError(what, 0));
+      return;
+    }
+    settle(p, kind, value);
+    if (this.#queue.waitingSize > 0 && this.#status !== 'connecting' && this.#status !== 'reconnecting') this.#admit();
   }
 
   #onData = (chunk: Buffer): void => {
@@ -388,9 +338,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   /** The byte stream cannot be trusted any more: fail what is in flight and reset the socket. */
   #protocolFailure(error: ProtocolError): void {
     this.#emitError(error);
-    const inFlight = this.#inFlight;
-    this.#inFlight = new Denque<Pending>();
-    for (let p = inFlight.shift(); p !== undefined; p = inFlight.shift()) failEntry(p, error);
+    this.#queue.failWritten(error);
     this.#socket?.destroy();
   }
 
@@ -401,67 +349,65 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.#timer = setTimeout(this.#onTimer, this.options.commandTimeout);
   }
 
+  #timeoutError = (name: string): Error =>
+    new TimeoutError(`${name} timed out after ${this.options.commandTimeout} ms (${this.address})`, this.options.commandTimeout);
+
   #onTimer = (): void => {
     this.#timer = undefined;
     const now = Date.now();
-    let next = 0;
-    const expire = (p: Pending): boolean => {
-      if (p.timedOut || p.deadline === 0) return false;
-      if (p.deadline > now) {
-        if (next === 0 || p.deadline < next) next = p.deadline;
-        return true; // deadlines grow along each list: stop here
-      }
-      failEntry(p, new TimeoutError(`${p.name} timed out after ${this.options.commandTimeout} ms (${this.address})`, this.options.commandTimeout));
-      p.timedOut = true;
-      return false;
-    };
-    for (const list of [this.#inFlight, this.#overflow, this.#offline]) {
-      for (let i = 0; i < list.length; i++) if (expire(list.peekAt(i)!)) break;
-    }
-    for (const p of this.#toWrite) if (expire(p)) break;
+    const next = this.#queue.expire(now, this.#timeoutError);
     if (next !== 0) this.#timer = setTimeout(this.#onTimer, Math.max(1, next - now));
   };
 
   // ── socket lifecycle ────────────────────────────────────────────────────────────────
 
+  /** One attempt: dial, handshake, ready. Throws if it fails or if the connection was closed meanwhile. */
   async #open(): Promise<void> {
-    const o = this.options;
-    const attempt = this.#attempt;
     const doOpen = async (): Promise<void> => {
       const socket = await this.#dial();
+      if (this.#isClosed()) throw this.#closedError();
       this.#socket = socket;
       this.#decoder = this.#newDecoder();
       socket.on('data', this.#onData);
       socket.on('drain', this.#onDrain);
       socket.once('close', () => this.#onClose(socket));
       socket.on('error', (error) => this.#emitError(error));
-      this.#handshaking = true;
-      this.#status = 'ready'; // handshake commands need a writable connection
-      const timer = setTimeout(() => socket.destroy(new ConnectionError(`Handshake with ${this.address} timed out after ${o.connectTimeout} ms`, 'handshake')), o.connectTimeout);
       try {
-        const result = await handshake((name, args) => this.#sendHandshake(name, args), this.#settings);
-        this.#protocol = result.protocol;
-      } catch (error) {
-        socket.removeAllListeners('close');
-        socket.destroy();
-        this.#socket = undefined;
-        this.#status = 'connecting';
-        throw error;
+        this.#protocol = await this.#handshake(socket);
       } finally {
-        clearTimeout(timer);
-        this.#handshaking = false;
+        this.#opening = undefined;
       }
+      if (this.#isClosed()) throw this.#closedError();
       this.#attempt = 0;
       this.#generation++;
       this.#everReady = true;
       this.#status = 'ready';
-      this.#drainOffline();
-      this.emit('ready');
+      this.#admit();
+      this.#emit('ready');
     };
     if (channels.connect.hasSubscribers) {
-      await channels.connect.tracePromise(doOpen, { server: this.address, attempt });
+      await channels.connect.tracePromise(doOpen, { server: this.address, attempt: this.#attempt });
     } else {
       await doOpen();
+    }
+  }
+
+  /** Runs the handshake on a fresh socket within connectTimeout; on failure the socket is given up. */
+  async #handshake(socket: net.Socket): Promise<2 | 3> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new ConnectionError(`Handshake with ${this.address} timed out after ${this.options.connectTimeout} ms`, 'handshake')), this.options.connectTimeout);
+    });
+    try {
+      const result = await Promise.race([handshake((name, args) => this.#sendHandshake(name, args), this.#settings), timeout]);
+      return result.protocol;
+    } catch (error) {
+      if (this.#socket === socket) this.#socket = undefined;
+      socket.destroy();
+      this.#queue.failWritten(error);
+      throw error;
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -471,20 +417,26 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       const socket = o.tls
         ? tls.connect({ host: o.host, port: o.port, servername: net.isIP(o.host) === 0 ? o.host : undefined, ...o.tls })
         : net.connect({ host: o.host, port: o.port });
+      this.#opening = socket;
       const connectEvent = o.tls ? 'secureConnect' : 'connect';
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(new ConnectionError(`Connecting to ${this.address} timed out after ${o.connectTimeout} ms`, 'refused'));
-      }, o.connectTimeout);
-      const onError = (error: Error): void => {
+      const fail = (error: ConnectionError): void => {
         clearTimeout(timer);
+        socket.off('close', onClose);
+        socket.off('error', onError);
         socket.destroy();
-        reject(new ConnectionError(`Cannot connect to ${this.address}: ${error.message}`, 'refused', { cause: error }));
+        this.#opening = undefined;
+        reject(error);
       };
+      const timer = setTimeout(() => fail(new ConnectionError(`Connecting to ${this.address} timed out after ${o.connectTimeout} ms`, 'refused')), o.connectTimeout);
+      const onError = (error: Error): void => fail(new ConnectionError(`Cannot connect to ${this.address}: ${error.message}`, 'refused', { cause: error }));
+      // Destroyed by disconnect() before it connected.
+      const onClose = (): void => fail(this.#closedError());
       socket.once('error', onError);
+      socket.once('close', onClose);
       socket.once(connectEvent, () => {
         clearTimeout(timer);
         socket.off('error', onError);
+        socket.off('close', onClose);
         socket.setNoDelay(true);
         if (o.keepAlive > 0) socket.setKeepAlive(true, o.keepAlive);
         resolve(socket);
@@ -492,48 +444,32 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     });
   }
 
-  /** Handshake commands bypass the offline queue: they are written at once, ahead of it. */
+  /** Handshake commands own the fresh socket: written at once, ahead of every waiting command. */
   #sendHandshake(name: string, args: readonly RedisArg[]): Promise<RespValue> {
     return new Promise<RespValue>((resolve, reject) => {
-      const p = new Pending(name, args, undefined, false, resolve as (v: unknown) => void, reject, null, 0, 0);
+      const socket = this.#socket;
+      if (socket === undefined || socket.destroyed) {
+        reject(new ConnectionError(`Connection to ${this.address} lost during the handshake`, 'handshake'));
+        return;
+      }
+      this.#queue.pushWritten(single({ name, args }, false, 0, resolve as (v: unknown) => void, reject));
       this.#writer.add(name, args);
-      p.written = true;
-      this.#inFlight.push(p);
-      for (const c of this.#writer.take()) this.#socket!.write(c);
+      for (const c of this.#writer.take()) socket.write(c);
     });
-  }
-
-  #drainOffline(): void {
-    const max = this.options.maxInFlight;
-    while (this.#offline.length > 0) {
-      const p = this.#offline.shift()!;
-      if (p.timedOut) continue;
-      if (this.#toWrite.length + this.#inFlight.length < max || p.sink !== null) this.#toWrite.push(p);
-      else this.#overflow.push(p);
-    }
-    this.#scheduleFlush();
   }
 
   #onClose(socket: net.Socket): void {
     if (socket !== this.#socket) return;
     this.#socket = undefined;
     this.#socketBusy = false;
-    const lost = new ConnectionError(`Connection to ${this.address} lost with the command written; it may or may not have run`, 'closed', { written: true });
-    const inFlight = this.#inFlight;
-    this.#inFlight = new Denque<Pending>();
-    for (let p = inFlight.shift(); p !== undefined; p = inFlight.shift()) failEntry(p, lost);
-    if (this.#status === 'closing' || this.#status === 'closed') return;
+    this.#queue.failWritten(
+      new ConnectionError(`Connection to ${this.address} lost with the command written; it may or may not have run`, 'closed', { written: true }),
+    );
+    // During a handshake the failing open decides what comes next; closing/closed end in #finish.
+    if (this.#status !== 'ready') return;
     // Commands not yet written are safe to send after reconnecting: they go back in order.
-    const unsent = [...this.#toWrite, ...this.#overflow.toArray()];
-    this.#toWrite = [];
-    this.#overflow.clear();
-    for (let i = unsent.length - 1; i >= 0; i--) {
-      const p = unsent[i]!;
-      if (p.sink !== null && p.sink.written > 0) failEntry(p, lost);
-      else this.#offline.unshift(p);
-    }
+    this.#queue.requeueUnwritten();
     if (this.options.reconnect === false) {
-      this.#status = 'closed';
       this.#finish(new ConnectionError(`Connection to ${this.address} lost and reconnect is disabled`, 'closed'));
       return;
     }
@@ -541,59 +477,76 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.#scheduleReconnect();
   }
 
+  /** The one place a reconnect attempt is started; at most one delay or open exists at a time. */
   #scheduleReconnect(): void {
     const r = this.options.reconnect;
-    if (r === false) return;
+    if (r === false || this.#status !== 'reconnecting' || this.#reconnectTimer !== undefined) return;
     if (this.#attempt >= r.maxAttempts) {
       this.#finish(new ConnectionError(`Gave up reconnecting to ${this.address} after ${this.#attempt} attempts`, 'reconnect-gave-up'));
       return;
     }
     const delay = backoffDelay(r, this.#attempt);
     this.#attempt++;
-    this.emit('reconnecting', { attempt: this.#attempt, delay });
     this.#reconnectTimer = setTimeout(() => {
       this.#reconnectTimer = undefined;
       if (this.#status !== 'reconnecting') return;
       this.#open().catch((error: unknown) => {
-        if (this.#status !== 'connecting' && this.#status !== 'reconnecting') return;
-        this.#status = 'reconnecting';
+        if (this.#status !== 'reconnecting') return;
         this.#emitError(error instanceof Error ? error : new Error(String(error)));
         this.#scheduleReconnect();
       });
     }, delay);
+    this.#emit('reconnecting', { attempt: this.#attempt, delay });
+  }
+
+  /** A user listener that throws must never break the connection: its error goes to 'error'. */
+  #emit<E extends 'ready' | 'reconnecting' | 'end' | 'push'>(event: E, ...args: ConnectionEvents[E]): void {
+    try {
+      (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args);
+    } catch (error) {
+      this.#emitError(error instanceof Error ? error : new Error(String(error)));
+    }
   }
 
   /** 'error' is informational here (every command gets its own rejection): never throw for it. */
   #emitError(error: Error): void {
-    if (this.listenerCount('error') > 0) this.emit('error', error);
+    if (this.listenerCount('error') === 0) return;
+    try {
+      this.emit('error', error);
+    } catch (thrown) {
+      // The error listener itself failed: surface it the way Node does, outside the connection.
+      process.nextTick(() => {
+        throw thrown;
+      });
+    }
   }
 
-  #clearReconnect(): void {
+  /** Read through a method: TypeScript would narrow the field across the awaits that change it. */
+  #isClosed(): boolean {
+    return this.#status === 'closed';
+  }
+
+  #closedError(): ConnectionError {
+    return new ConnectionError(`Connection to ${this.address} was closed`, 'client-closed');
+  }
+
+  /** The end: no socket, no timer, every pending command rejected, 'end' once. */
+  #finish(error: Error): void {
+    this.#status = 'closed';
     if (this.#reconnectTimer !== undefined) clearTimeout(this.#reconnectTimer);
     this.#reconnectTimer = undefined;
-  }
-
-  #rejectQueued(error: Error): void {
-    for (const list of [this.#offline, this.#overflow]) {
-      for (let p = list.shift(); p !== undefined; p = list.shift()) failEntry(p, error);
-    }
-    const toWrite = this.#toWrite;
-    this.#toWrite = [];
-    for (const p of toWrite) failEntry(p, error);
-  }
-
-  #finish(error: ConnectionError): void {
-    const wasClosed = this.#status === 'closed' && this.#timer === undefined && this.pendingCount === 0;
-    this.#status = 'closed';
-    this.#clearReconnect();
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
-    const inFlight = this.#inFlight;
-    this.#inFlight = new Denque<Pending>();
-    for (let p = inFlight.shift(); p !== undefined; p = inFlight.shift()) {
-      failEntry(p, new ConnectionError(error.message, error.reason, { written: true }));
-    }
-    this.#rejectQueued(error);
-    if (!wasClosed) this.emit('end');
+    const socket = this.#socket;
+    this.#socket = undefined;
+    socket?.destroy();
+    this.#opening?.destroy();
+    this.#opening = undefined;
+    const reason = error instanceof ConnectionError ? error.reason : 'closed';
+    this.#queue.failWritten(new ConnectionError(error.message, reason, { written: true }));
+    this.#queue.failUnwritten(error);
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#emit('end');
   }
 }
