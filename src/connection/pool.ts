@@ -7,6 +7,7 @@ import genericPool from 'generic-pool';
 import { ConnectionError, ReplyError } from '../errors.js';
 import type { Command } from '../commands/command.js';
 import { Connection } from './connection.js';
+import { timeLimit } from './socket.js';
 import type { HandshakeSettings } from './handshake.js';
 import type { ResolvedOptions } from './options.js';
 
@@ -108,10 +109,7 @@ export class ConnectionPool {
   }
 
   async #drain(): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.#waitLimit)));
-    await Promise.race([this.#pool.drain(), limit]);
-    clearTimeout(timer);
+    await timeLimit(this.#pool.drain(), this.#waitLimit, () => undefined);
     // A borrower that never hands its connection back (a callback stuck on something else)
     // still loses it: the connection is closed under it.
     for (const c of this.#borrowed) c.disconnect();
