@@ -127,7 +127,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 
   #send<T>(cmd: Command<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.#wire.enqueue(single(cmd as Command<unknown>, this.options.returnBuffers, this.#wire.deadline(), resolve as (v: unknown) => void, reject));
+      this.#wire.enqueueOne(single(cmd as Command<unknown>, this.options.returnBuffers, this.#wire.deadline(), resolve as (v: unknown) => void, reject));
     });
   }
 

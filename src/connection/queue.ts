@@ -123,6 +123,12 @@ const isDone = (u: Unit): boolean => (u instanceof Batch ? u.done : u.stage === 
 export function settle(p: Pending, kind: 'value' | 'error' | 'failure', result: unknown): void {
   if (p.stage === 'done') return;
   const batch = p.batch;
+  // The common case first: a plain reply to a command of its own.
+  if (kind === 'value' && batch === null && p.transform === undefined) {
+    p.stage = 'done';
+    p.resolve!(result);
+    return;
+  }
   if (kind === 'failure') {
     if (batch !== null) failBatch(batch, result);
     else {
@@ -217,6 +223,11 @@ export class CommandQueue {
     return this.#toWrite.length;
   }
 
+  /** push() for one command: the hot path, no type test. */
+  pushOne(p: Pending): number {
+    return this.#toWrite.push(p);
+  }
+
   /** Holds a unit behind the others until admit() lets it through. */
   hold(u: Unit): void {
     this.#waiting.push(u);
@@ -244,7 +255,7 @@ export class CommandQueue {
    * Takes the write list for one write: each live entry is handed to `add` and moves to
    * inFlight. A batch is in the list whole, so it is written whole.
    */
-  take(add: (name: string, args: readonly RedisArg[]) => void): void {
+  take(writer: { add(name: string, args: readonly RedisArg[]): void }): void {
     const list = this.#toWrite;
     if (list.length === 0) return;
     this.#toWrite = [];
@@ -252,7 +263,7 @@ export class CommandQueue {
     for (let i = 0; i < list.length; i++) {
       const p = list[i]!;
       if (p.stage === 'done') continue;
-      add(p.name, p.args);
+      writer.add(p.name, p.args);
       p.args = NO_ARGS;
       p.stage = 'written';
       if (p.batch !== null) p.batch.written = true;

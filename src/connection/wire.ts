@@ -11,7 +11,7 @@ import { Decoder } from '../resp/decoder.js';
 import { CommandWriter } from '../resp/encoder.js';
 import type { RedisArg, RespValue } from '../resp/types.js';
 import type { ResolvedOptions } from './options.js';
-import { Batch, CommandQueue, failUnit, settle, single, type Unit } from './queue.js';
+import { Batch, CommandQueue, failUnit, settle, single, type Pending, type Unit } from './queue.js';
 
 /**
  * Commands issued one by one are written at the end of the tick, all in one write, except
@@ -60,18 +60,29 @@ export class Wire {
     return this.#options.commandTimeout > 0 ? Date.now() + this.#options.commandTimeout : 0;
   }
 
+  /** Where a new command goes. */
+  enqueueOne(p: Pending): void {
+    const q = this.#queue;
+    if (this.status === 'ready' && q.fits(1)) {
+      const waiting = q.pushOne(p);
+      if (waiting >= EARLY_WRITE && waiting >= q.inFlightCount) this.#write();
+      else this.#scheduleFlush();
+      if (this.#options.commandTimeout > 0) this.#armTimer();
+      return;
+    }
+    this.enqueue(p);
+  }
+
   /** Where a new command or batch goes; a batch goes whole or is refused whole. */
   enqueue(u: Unit): void {
     const q = this.#queue;
     const o = this.#options;
-    const isBatch = u instanceof Batch;
-    const size = isBatch ? u.entries.length : 1;
+    const size = u instanceof Batch ? u.entries.length : 1;
     const s = this.status;
     if (s === 'ready') {
       if (q.fits(size)) {
-        const waiting = q.push(u);
-        if (!isBatch && waiting >= EARLY_WRITE && waiting >= q.inFlightCount) this.#write();
-        else this.#scheduleFlush();
+        q.push(u);
+        this.#scheduleFlush();
       } else if (o.onBackpressure === 'wait') {
         q.hold(u);
       } else {
@@ -161,15 +172,13 @@ export class Wire {
     this.#write();
   };
 
-  #add = (name: string, args: readonly RedisArg[]): void => this.#writer.add(name, args);
-
   /** Writes the whole write list in one write (unless the socket cannot take it now). */
   #write(): void {
     const socket = this.#socket;
     // 'closing' still writes: close() queues QUIT behind the accepted commands, then flips the status.
     // A destroyed socket (protocol failure) closes later: what waits here goes to the next one.
     if (socket === undefined || socket.destroyed || (this.status !== 'ready' && this.status !== 'closing') || this.#socketBusy) return;
-    this.#queue.take(this.#add);
+    this.#queue.take(this.#writer);
     const chunks = this.#writer.take();
     let ok = true;
     if (chunks.length === 1) ok = socket.write(chunks[0]!);
