@@ -17,40 +17,12 @@ import {
 } from '../../src/index.js';
 import { clusterSeeds, standaloneTarget } from '../harness/context.js';
 import { startProxy, type Proxy } from '../harness/proxy.js';
+import { encodedLength, waitUntil, within } from '../harness/wait.js';
 import { redisCli, startStandalone, type StandaloneServer } from '../harness/servers.js';
 
 const k = (name: string): string => `connection-defects:${randomUUID()}:${name}`;
 
-/** Polls `check` until it holds; fails with `what` after `ms`. */
-async function waitUntil(what: string, check: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-/** Settles `promise` within `ms`, or fails naming `what` (so a hang is a failure, not a stall). */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: not settled within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 const settle = (p: Promise<unknown>): Promise<unknown> => p.then((v) => v, (e: unknown) => e);
-
-/** RESP bytes of one command as an array of bulk strings (what the proxy buffers for it). */
-function encodedLength(args: readonly string[]): number {
-  let n = `*${args.length}\r\n`.length;
-  for (const a of args) n += `$${Buffer.byteLength(a)}\r\n`.length + Buffer.byteLength(a) + 2;
-  return n;
-}
 
 const servers: StandaloneServer[] = [];
 const proxies: Proxy[] = [];
