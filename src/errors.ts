@@ -88,8 +88,8 @@ export class ReplyError extends SlotlineError {
   readonly kind: ReplyErrorKind;
   /** Set for `kind` 'moved' and 'ask'. */
   readonly redirect: Redirect | undefined;
-  /** The command that got this reply (upper case), once known. */
-  command: string | undefined;
+  /** The command that got this reply (upper case); the connection's queue fills it in when it settles. */
+  readonly command: string | undefined;
 
   constructor(message: string, command?: string) {
     super(message);
@@ -165,6 +165,21 @@ export class ExecAbortError extends ReplyError {
     super(`EXECABORT Transaction discarded because of ${errors.length} rejected command(s): ${detail}`, 'EXEC');
     this.errors = errors;
     if (cause) this.cause = cause;
+  }
+}
+
+/**
+ * The server refused MULTI itself (e.g. NOPERM for an ACL user without it). The block was
+ * written in one piece, so its commands then ran one by one, outside any transaction, and
+ * EXEC found no MULTI: `results` holds what each command answered (error replies in place).
+ */
+export class MultiRefusedError extends ReplyError {
+  override name = 'MultiRefusedError';
+  readonly results: readonly unknown[];
+  constructor(refusal: ReplyError, results: readonly unknown[]) {
+    super(`${refusal.message} (MULTI refused: its ${results.length} command(s) ran one by one, not as a transaction; see results)`, 'MULTI');
+    this.results = results;
+    this.cause = refusal;
   }
 }
 

@@ -33,6 +33,7 @@ export {
   SlotlineError,
   ReplyError,
   ExecAbortError,
+  MultiRefusedError,
   ProtocolError,
   ConnectionError,
   TimeoutError,

@@ -12,15 +12,17 @@
  *                    command, arity, OOM)                                listing each rejected index
  *   +OK              +QUEUED for each           null (*-1 / _)           a WATCHed key changed:
  *                                                                       nothing ran (watch() retries)
- *   -MOVED/-ASK      -MOVED/-ASK for keys       -EXECABORT              cluster: the slot is elsewhere;
+ *   +OK              -MOVED/-ASK for keys       -EXECABORT              cluster: the slot is elsewhere;
  *                    (the first keyed command)                           nothing ran, retry at the owner
- *   -TRYAGAIN        (multi-key during           -EXECABORT              nothing ran; retry later
- *                    resharding)
+ *   +OK              -TRYAGAIN (multi-key       -EXECABORT              nothing ran; retry later
+ *                    during resharding)
+ *   -NOPERM (MULTI   each command's own reply    -ERR EXEC without       each command ran ON ITS OWN:
+ *    refused)        (it was not queued)          MULTI                  MultiRefusedError with results
  *
  * Per-command reply transforms cannot run on +QUEUED, so the block is sent raw and each
  * command's transform is applied to its slot of the EXEC array afterwards.
  */
-import { ExecAbortError, ReplyError } from '../errors.js';
+import { ExecAbortError, MultiRefusedError, ReplyError } from '../errors.js';
 import type { Command } from '../commands/command.js';
 import type { RespValue } from '../resp/types.js';
 
@@ -38,40 +40,50 @@ export function transactionBlock(cmds: readonly Command<unknown>[]): Command<unk
 export type TransactionOutcome =
   | { readonly kind: 'ran'; readonly results: unknown[] }
   | { readonly kind: 'watch-aborted' }
-  | { readonly kind: 'aborted'; readonly error: ExecAbortError }
-  /** MULTI itself failed or the server redirected the block (cluster): nothing ran. */
+  /**
+   * The block did not commit. ExecAbortError: nothing ran. MultiRefusedError: MULTI itself was
+   * refused, so the server ran each command on its own; the error carries their results.
+   */
+  | { readonly kind: 'aborted'; readonly error: ExecAbortError | MultiRefusedError }
+  /** The server redirected the block (cluster): nothing ran. */
   | { readonly kind: 'redirected'; readonly error: ReplyError };
 
 /** Reads the replies of a transactionBlock (one per written command). */
 export function readTransaction(replies: readonly unknown[], cmds: readonly Command<unknown>[]): TransactionOutcome {
   const execReply = replies[replies.length - 1];
   const multiReply = replies[0];
-  if (multiReply instanceof ReplyError) return { kind: 'redirected', error: multiReply };
+  if (multiReply instanceof ReplyError) {
+    // MULTI has no key, so it is never redirected; a refusal (NOPERM, NOAUTH) leaves the rest of
+    // the block, already written in the same write, to run command by command, and EXEC then
+    // fails ("without MULTI"). Not sending the block until MULTI is answered would cost every
+    // transaction a round trip, so the truth is reported instead: what each command answered.
+    return { kind: 'aborted', error: new MultiRefusedError(multiReply, applyTransforms(replies.slice(1, 1 + cmds.length), cmds)) };
+  }
   if (execReply === null || execReply === undefined) return { kind: 'watch-aborted' };
   if (execReply instanceof ReplyError) {
     const rejected: Array<{ index: number; error: ReplyError }> = [];
     for (let i = 0; i < cmds.length; i++) {
       const r = replies[i + 1];
-      if (r instanceof ReplyError) {
-        r.command ??= cmds[i]!.name;
-        rejected.push({ index: i, error: r });
-      }
+      if (r instanceof ReplyError) rejected.push({ index: i, error: withCommand(r, cmds[i]!.name) });
     }
     const redirect = rejected.find((e) => e.error.kind === 'moved' || e.error.kind === 'ask' || e.error.kind === 'tryagain' || e.error.kind === 'clusterdown');
     if (redirect !== undefined) return { kind: 'redirected', error: redirect.error };
     return { kind: 'aborted', error: new ExecAbortError(rejected, execReply) };
   }
-  const raw = execReply as RespValue[];
+  return { kind: 'ran', results: applyTransforms(execReply as RespValue[], cmds) };
+}
+
+/** Each command's transform on its own reply; error replies stay values in place. */
+function applyTransforms(raw: readonly unknown[], cmds: readonly Command<unknown>[]): unknown[] {
   const results = new Array<unknown>(raw.length);
   for (let i = 0; i < raw.length; i++) {
-    const r = raw[i]!;
+    const r = raw[i];
     const c = cmds[i];
     if (r instanceof ReplyError) {
-      r.command ??= c?.name;
-      results[i] = r;
+      results[i] = c === undefined ? r : withCommand(r, c.name);
     } else if (c?.transform !== undefined) {
       try {
-        results[i] = c.transform(r);
+        results[i] = c.transform(r as RespValue);
       } catch (error) {
         results[i] = error;
       }
@@ -79,5 +91,10 @@ export function readTransaction(replies: readonly unknown[], cmds: readonly Comm
       results[i] = r;
     }
   }
-  return { kind: 'ran', results };
+  return results;
+}
+
+/** Errors inside the EXEC array come from the decoder without their command: a complete copy. */
+function withCommand(r: ReplyError, name: string): ReplyError {
+  return r.command !== undefined ? r : new ReplyError(r.message, name);
 }

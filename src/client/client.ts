@@ -76,7 +76,7 @@ export class Client extends CommandMethods<AsPromise> {
   /** Immediate: pending commands are rejected with ConnectionError. */
   disconnect(): void {
     this.#conn.disconnect();
-    void this.#pool?.close();
+    this.#pool?.disconnect();
   }
 
   protected _run<T>(cmd: Command<T>): Apply<AsPromise, T> {

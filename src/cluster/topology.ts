@@ -258,7 +258,7 @@ export class Topology extends EventEmitter<TopologyEvents> {
   disconnect(): void {
     this.#stopTimers();
     for (const c of this.#conns.values()) c.disconnect();
-    for (const p of this.#pools.values()) void p.close();
+    for (const p of this.#pools.values()) p.disconnect();
     this.#conns.clear();
     this.#pools.clear();
   }

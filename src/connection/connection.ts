@@ -1,39 +1,35 @@
 /**
- * One multiplexed socket to one server: connect, handshake, automatic pipelining (every command
- * issued in a tick goes out in one write), replies matched in order, timeouts, back-pressure,
- * reconnection with an offline queue. The only module that touches net/tls.
- * Must not import the client, pipeline or cluster layers.
+ * One multiplexed socket to one server, and its life: dial (socket.ts), handshake, reconnect,
+ * close. Commands on and off the socket (admission,
+ * automatic pipelining, replies, timeouts) are wire.ts's; the commands themselves are data in
+ * queue.ts. Must not import the client, batch or cluster layers.
  *
- * Lists (see queue.ts for the entry type):
- *   #offline   accepted while not ready; drained in order once the handshake is done
- *   #overflow  accepted while maxInFlight was reached (onBackpressure 'wait')
- *   #toWrite   to be written at the end of this tick
- *   #inFlight  written, waiting for replies (FIFO; head = next reply)
+ * One state machine, one socket at a time:
+ *
+ *   idle ─connect()─▶ connecting ─open ok─▶ ready ─socket lost─▶ reconnecting ─delay─▶ open
+ *                        │ open fails: closed        ▲                │ open fails: next delay,
+ *                        ▼                           └──── open ok ───┘ or closed (gave up)
+ *   ready ─close()─▶ closing (QUIT, bounded) ─▶ closed ◀─disconnect()─ any state
+ *
+ * Only two things start a reconnect delay: losing a ready socket, and an open that failed
+ * while reconnecting; a socket closing during a handshake fails that open and nothing else.
+ * 'closed' is final: every step of an open checks it after each await and gives its socket up.
  * A command written to a socket that then dies is rejected, never re-sent: it may have run.
  */
 import { EventEmitter } from 'node:events';
-import net from 'node:net';
-import tls from 'node:tls';
-import Denque from 'denque';
-import { ConnectionError, ProtocolError, TimeoutError, ReplyError } from '../errors.js';
-import { Decoder } from '../resp/decoder.js';
-import { CommandWriter, checkArgs } from '../resp/encoder.js';
-import type { RedisArg, RespValue } from '../resp/types.js';
+import type net from 'node:net';
+import { ConnectionError } from '../errors.js';
+import { checkArgs } from '../resp/encoder.js';
+import type { RespValue } from '../resp/types.js';
 import type { Command } from '../commands/command.js';
 import { channels, redactArgs } from '../diagnostics.js';
 import { backoffDelay, type ResolvedOptions } from './options.js';
 import { handshake, settingsOf, type HandshakeSettings } from './handshake.js';
-import { BatchSink, NO_ARGS, Pending, failEntry, settleError, settleReply } from './queue.js';
+import { NO_ARGS, batchOf, single } from './queue.js';
+import { dial, timeLimit } from './socket.js';
+import { Wire, type ConnectionStatus } from './wire.js';
 
-/**
- * Commands issued one by one are written at the end of the tick, all in one write, except
- * when this many are waiting and the server has no more than that in hand: then they go at
- * once, so the server works on them while the rest of the tick issues more (with 100 callers
- * in flight, 1.15-1.28x in A/B runs; with 1,000 the rule rarely fires and the write stays one).
- */
-const EARLY_WRITE = 32;
-
-export type ConnectionStatus = 'idle' | 'connecting' | 'ready' | 'reconnecting' | 'closing' | 'closed';
+export type { ConnectionStatus } from './wire.js';
 
 export interface ConnectionEvents {
   ready: [];
@@ -47,23 +43,15 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   readonly options: ResolvedOptions;
   readonly address: string;
   #settings: HandshakeSettings;
+  readonly #wire: Wire;
   #socket: net.Socket | undefined;
-  #status: ConnectionStatus = 'idle';
+  /** The socket of an open in progress (dialing or in its handshake), destroyed by disconnect(). */
+  #opening: net.Socket | undefined;
   #protocol: 2 | 3 = 3;
-  #decoder: Decoder;
-  #writer = new CommandWriter();
-  #offline = new Denque<Pending>();
-  #overflow = new Denque<Pending>();
-  #toWrite: Pending[] = [];
-  #inFlight = new Denque<Pending>();
-  #flushScheduled = false;
-  #socketBusy = false;
-  #timer: NodeJS.Timeout | undefined;
   #reconnectTimer: NodeJS.Timeout | undefined;
   #attempt = 0;
-  #everReady = false;
-  /** True while handshake commands own the socket: user commands wait in #offline. */
-  #handshaking = false;
+  #ended = false;
+  #closing: Promise<void> | undefined;
   #generation = 0;
 
   constructor(options: ResolvedOptions, settings?: Partial<HandshakeSettings>) {
@@ -71,11 +59,11 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.options = options;
     this.address = `${options.host}:${options.port}`;
     this.#settings = { ...settingsOf(options), ...settings };
-    this.#decoder = this.#newDecoder();
+    this.#wire = new Wire(options, this.address, { push: (value) => this.#emit('push', value), error: (error) => this.#emitError(error) });
   }
 
   get status(): ConnectionStatus {
-    return this.#status;
+    return this.#wire.status;
   }
   get protocol(): 2 | 3 {
     return this.#protocol;
@@ -89,13 +77,14 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   }
   /** Commands accepted and not yet answered (all lists). */
   get pendingCount(): number {
-    return this.#offline.length + this.#overflow.length + this.#toWrite.length + this.#inFlight.length;
+    return this.#wire.pendingCount;
   }
 
   /** Opens the socket and runs the handshake. Rejects (no retry loop) on refusal or bad credentials. */
   async connect(): Promise<void> {
-    if (this.#status === 'ready') return;
-    if (this.#status === 'connecting' || this.#status === 'reconnecting') {
+    if (this.#wire.status === 'ready') return;
+    if (this.#wire.status === 'closing' || this.#wire.status === 'closed') throw this.#closedError();
+    if (this.#wire.status === 'connecting' || this.#wire.status === 'reconnecting') {
       await new Promise<void>((resolve, reject) => {
         const onReady = (): void => {
           this.off('end', onEnd);
@@ -103,23 +92,20 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         };
         const onEnd = (): void => {
           this.off('ready', onReady);
-          reject(new ConnectionError(`Connection to ${this.address} closed`, 'client-closed'));
+          reject(this.#closedError());
         };
         this.once('ready', onReady);
         this.once('end', onEnd);
       });
       return;
     }
-    if (this.#status === 'closing' || this.#status === 'closed') {
-      throw new ConnectionError(`Connection to ${this.address} was closed`, 'client-closed');
-    }
-    this.#status = 'connecting';
+    this.#wire.status = 'connecting';
     try {
       await this.#open();
     } catch (error) {
-      this.#status = 'closed';
-      this.#rejectQueued(error instanceof Error ? error : new Error(String(error)));
-      this.emit('end');
+      // disconnect() during the open has already ended everything: say so, once.
+      if (this.#isClosed()) throw this.#closedError();
+      this.#finish(error instanceof Error ? error : new Error(String(error)));
       throw error;
     }
   }
@@ -141,50 +127,26 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 
   #send<T>(cmd: Command<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const p = new Pending(
-        cmd.name,
-        cmd.args,
-        cmd.transform as ((r: RespValue) => unknown) | undefined,
-        cmd.returnBuffers ?? this.options.returnBuffers,
-        resolve as (v: unknown) => void,
-        reject,
-        null,
-        0,
-        this.#deadline(),
-      );
-      this.#accept(p);
+      this.#wire.enqueueOne(single(cmd as Command<unknown>, this.options.returnBuffers, this.#wire.deadline(), resolve as (v: unknown) => void, reject));
     });
   }
 
   /**
    * Sends commands as one unit: all of them join the same write, nothing from other callers
-   * lands between them (what MULTI/EXEC relies on). Resolves with one entry per command, an
-   * error reply staying a value at its index; rejects with PipelineError if the batch as a
-   * whole fails.
+   * lands between them (what MULTI/EXEC relies on), and the batch is admitted, written, refused
+   * or timed out whole. Resolves with one entry per command, an error reply staying a value at
+   * its index; rejects with PipelineError (written: all or none) if the batch fails as a whole.
    */
   sendBatch(cmds: readonly Command<unknown>[]): Promise<unknown[]> {
-    for (const c of cmds) checkArgs(c.name, c.args, this.options.maxArgumentBytes);
+    try {
+      for (const c of cmds) checkArgs(c.name, c.args, this.options.maxArgumentBytes);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (cmds.length === 0) return Promise.resolve([]);
     const run = (): Promise<unknown[]> =>
       new Promise<unknown[]>((resolve, reject) => {
-        const sink = new BatchSink(cmds.length, resolve, reject);
-        const deadline = this.#deadline();
-        const entries: Pending[] = new Array<Pending>(cmds.length);
-        for (let i = 0; i < cmds.length; i++) {
-          const c = cmds[i]!;
-          entries[i] = new Pending(
-            c.name,
-            c.args,
-            c.transform as ((r: RespValue) => unknown) | undefined,
-            c.returnBuffers ?? this.options.returnBuffers,
-            null,
-            null,
-            sink,
-            i,
-            deadline,
-          );
-        }
-        this.#acceptMany(entries);
+        this.#wire.enqueue(batchOf(cmds, this.options.returnBuffers, this.#wire.deadline(), resolve, reject));
       });
     if (channels.batch.hasSubscribers) {
       // A transaction block is the only batch that ends with EXEC.
@@ -194,406 +156,183 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     return run();
   }
 
-  /** Graceful: commands already accepted get their replies, then QUIT, then the socket closes. */
-  async close(): Promise<void> {
-    if (this.#status === 'closed') return;
-    if (this.#status !== 'ready') {
+  /**
+   * Graceful: commands already accepted get their replies, then QUIT, then the socket closes.
+   * The server gets connectTimeout to answer all that; then the socket is destroyed and what
+   * is still unanswered is rejected, so close() always ends.
+   */
+  close(): Promise<void> {
+    if (this.#wire.status === 'closed') return Promise.resolve();
+    if (this.#closing !== undefined) return this.#closing;
+    if (this.#wire.status !== 'ready') {
       this.disconnect();
-      return;
+      return Promise.resolve();
     }
     // QUIT is queued while still 'ready' so it lines up behind every command already accepted.
     const quit = this.#send({ name: 'QUIT', args: NO_ARGS }).catch(() => undefined);
-    this.#status = 'closing';
-    this.#clearReconnect();
+    this.#wire.status = 'closing';
+    this.#closing = this.#closeGracefully(quit);
+    return this.#closing;
+  }
+
+  async #closeGracefully(quit: Promise<unknown>): Promise<void> {
     const socket = this.#socket;
-    await quit;
+    const answered = await timeLimit(quit.then(() => true), this.options.connectTimeout, () => false);
     if (socket !== undefined && !socket.destroyed) {
-      await new Promise<void>((resolve) => {
-        socket.once('close', () => resolve());
-        socket.end();
-        setTimeout(() => socket.destroy(), 1000).unref();
-      });
+      if (!answered) socket.destroy();
+      else {
+        await new Promise<void>((resolve) => {
+          const destroy = setTimeout(() => socket.destroy(), 1000);
+          socket.once('close', () => {
+            clearTimeout(destroy);
+            resolve();
+          });
+          socket.end();
+        });
+      }
     }
     this.#finish(new ConnectionError(`Connection to ${this.address} was closed`, 'client-closed'));
   }
 
-  /** Immediate: the socket is destroyed and every pending command is rejected. */
+  /** Immediate: the socket (or the one being opened) is destroyed and every pending command is rejected. */
   disconnect(): void {
-    if (this.#status === 'closed') return;
-    this.#status = 'closing';
-    this.#clearReconnect();
-    this.#socket?.destroy();
+    if (this.#wire.status === 'closed') return;
     this.#finish(new ConnectionError(`Connection to ${this.address} was closed by disconnect()`, 'client-closed'));
   }
 
-  // ── accepting commands ──────────────────────────────────────────────────────────────
-
-  #deadline(): number {
-    return this.options.commandTimeout > 0 ? Date.now() + this.options.commandTimeout : 0;
-  }
-
-  #accept(p: Pending): void {
-    const s = this.#status;
-    if (s === 'ready' && !this.#handshaking) {
-      if (this.#overflow.length === 0 && this.#toWrite.length + this.#inFlight.length < this.options.maxInFlight) {
-        const waiting = this.#toWrite.push(p);
-        if (waiting >= EARLY_WRITE && waiting >= this.#inFlight.length) this.#write();
-        else this.#scheduleFlush();
-      } else if (this.options.onBackpressure === 'fail') {
-        failEntry(p, new ConnectionError(`${p.name}: ${this.options.maxInFlight} commands already in flight to ${this.address}`, 'backpressure'));
-        return;
-      } else {
-        this.#overflow.push(p);
-      }
-    } else if (s === 'closing' || s === 'closed') {
-      failEntry(p, new ConnectionError(`${p.name}: connection to ${this.address} is closed`, 'client-closed'));
-      return;
-    } else if (!this.options.offlineQueue && this.#everReady) {
-      failEntry(p, new ConnectionError(`${p.name}: not connected to ${this.address} and the offline queue is disabled`, 'closed'));
-      return;
-    } else if (this.#offline.length >= this.options.maxOfflineQueue) {
-      failEntry(p, new ConnectionError(`${p.name}: offline queue for ${this.address} is full (${this.options.maxOfflineQueue})`, 'offline-queue-full'));
-      return;
-    } else {
-      this.#offline.push(p);
-    }
-    if (p.deadline !== 0) this.#armTimer();
-  }
-
-  #acceptMany(entries: Pending[]): void {
-    const s = this.#status;
-    if (s === 'ready' && !this.#handshaking && this.#overflow.length === 0) {
-      // A batch is never split by back-pressure: it waits whole or goes whole.
-      const room = this.options.maxInFlight - this.#toWrite.length - this.#inFlight.length;
-      if (room >= entries.length || this.#toWrite.length + this.#inFlight.length === 0) {
-        for (const p of entries) this.#toWrite.push(p);
-        this.#scheduleFlush();
-        if (entries[0]!.deadline !== 0) this.#armTimer();
-        return;
-      }
-    }
-    if (s === 'closing' || s === 'closed' || s === 'ready') {
-      for (const p of entries) this.#accept(p);
-      return;
-    }
-    if (!this.options.offlineQueue && this.#everReady) {
-      failEntry(entries[0]!, new ConnectionError(`Batch: not connected to ${this.address} and the offline queue is disabled`, 'closed'));
-      return;
-    }
-    if (this.#offline.length + entries.length > this.options.maxOfflineQueue) {
-      failEntry(entries[0]!, new ConnectionError(`Batch of ${entries.length}: offline queue for ${this.address} is full`, 'offline-queue-full'));
-      return;
-    }
-    for (const p of entries) this.#offline.push(p);
-    if (entries[0]!.deadline !== 0) this.#armTimer();
-  }
-
-  #scheduleFlush(): void {
-    if (this.#flushScheduled) return;
-    this.#flushScheduled = true;
-    process.nextTick(this.#flush);
-  }
-
-  #flush = (): void => {
-    this.#flushScheduled = false;
-    this.#write();
-  };
-
-  /** Encodes and writes everything in #toWrite (unless the socket cannot take it now). */
-  #write(): void {
-    const socket = this.#socket;
-    // 'closing' still writes: close() queues QUIT behind the accepted commands, then flips the status.
-    // A destroyed socket (protocol failure) closes later: what waits here goes to the next one.
-    if (socket === undefined || socket.destroyed || (this.#status !== 'ready' && this.#status !== 'closing') || this.#socketBusy) return;
-    const batch = this.#toWrite;
-    if (batch.length === 0) return;
-    this.#toWrite = [];
-    const writer = this.#writer;
-    const inFlight = this.#inFlight;
-    for (let i = 0; i < batch.length; i++) {
-      const p = batch[i]!;
-      if (p.timedOut) continue;
-      writer.add(p.name, p.args);
-      p.args = NO_ARGS;
-      p.written = true;
-      if (p.sink !== null) p.sink.written++;
-      inFlight.push(p);
-    }
-    const chunks = writer.take();
-    let ok = true;
-    if (chunks.length === 1) ok = socket.write(chunks[0]!);
-    else if (chunks.length > 1) {
-      socket.cork();
-      for (const c of chunks) ok = socket.write(c);
-      socket.uncork();
-    }
-    if (!ok) this.#socketBusy = true;
-  }
-
-  #onDrain = (): void => {
-    this.#socketBusy = false;
-    if (this.#toWrite.length > 0) this.#scheduleFlush();
-  };
-
-  /** Moves waiting commands into the write list while there is room. */
-  #admit(): void {
-    const max = this.options.maxInFlight;
-    let moved = false;
-    while (this.#overflow.length > 0 && this.#toWrite.length + this.#inFlight.length < max) {
-      this.#toWrite.push(this.#overflow.shift()!);
-      moved = true;
-    }
-    if (moved) this.#scheduleFlush();
-  }
-
-  // ── replies ─────────────────────────────────────────────────────────────────────────
-
-  #newDecoder(): Decoder {
-    return new Decoder({
-      onReply: (value) => {
-        const p = this.#inFlight.shift();
-        if (p === undefined) {
-          this.#protocolFailure(new ProtocolError('Reply received with no command waiting for it', 0));
-          return;
-        }
-        settleReply(p, value);
-        if (this.#overflow.length > 0) this.#admit();
-      },
-      onError: (error: ReplyError) => {
-        const p = this.#inFlight.shift();
-        if (p === undefined) {
-          this.#protocolFailure(new ProtocolError(`Error reply received with no command waiting for it: ${error.message}`, 0));
-          return;
-        }
-        settleError(p, error);
-        if (this.#overflow.length > 0) this.#admit();
-      },
-      onPush: (value) => {
-        this.emit('push', value);
-      },
-      returnBuffers: () => this.#inFlight.peekFront()?.returnBuffers ?? this.options.returnBuffers,
-      mapAs: this.options.mapAs,
-      setAs: this.options.setAs,
-    });
-  }
-
-  #onData = (chunk: Buffer): void => {
-    try {
-      this.#decoder.write(chunk);
-    } catch (error) {
-      this.#protocolFailure(error instanceof ProtocolError ? error : new ProtocolError(String(error), 0));
-    }
-  };
-
-  /** The byte stream cannot be trusted any more: fail what is in flight and reset the socket. */
-  #protocolFailure(error: ProtocolError): void {
-    this.#emitError(error);
-    const inFlight = this.#inFlight;
-    this.#inFlight = new Denque<Pending>();
-    for (let p = inFlight.shift(); p !== undefined; p = inFlight.shift()) failEntry(p, error);
-    this.#socket?.destroy();
-  }
-
-  // ── timeouts ────────────────────────────────────────────────────────────────────────
-
-  #armTimer(): void {
-    if (this.#timer !== undefined) return;
-    this.#timer = setTimeout(this.#onTimer, this.options.commandTimeout);
-  }
-
-  #onTimer = (): void => {
-    this.#timer = undefined;
-    const now = Date.now();
-    let next = 0;
-    const expire = (p: Pending): boolean => {
-      if (p.timedOut || p.deadline === 0) return false;
-      if (p.deadline > now) {
-        if (next === 0 || p.deadline < next) next = p.deadline;
-        return true; // deadlines grow along each list: stop here
-      }
-      failEntry(p, new TimeoutError(`${p.name} timed out after ${this.options.commandTimeout} ms (${this.address})`, this.options.commandTimeout));
-      p.timedOut = true;
-      return false;
-    };
-    for (const list of [this.#inFlight, this.#overflow, this.#offline]) {
-      for (let i = 0; i < list.length; i++) if (expire(list.peekAt(i)!)) break;
-    }
-    for (const p of this.#toWrite) if (expire(p)) break;
-    if (next !== 0) this.#timer = setTimeout(this.#onTimer, Math.max(1, next - now));
-  };
-
   // ── socket lifecycle ────────────────────────────────────────────────────────────────
 
+  /** One attempt: dial, handshake, ready. Throws if it fails or if the connection was closed meanwhile. */
   async #open(): Promise<void> {
-    const o = this.options;
-    const attempt = this.#attempt;
     const doOpen = async (): Promise<void> => {
-      const socket = await this.#dial();
+      const socket = await dial(this.options, (opening) => (this.#opening = opening));
+      if (this.#isClosed()) {
+        socket.destroy();
+        throw this.#closedError();
+      }
       this.#socket = socket;
-      this.#decoder = this.#newDecoder();
-      socket.on('data', this.#onData);
-      socket.on('drain', this.#onDrain);
+      this.#wire.attach(socket);
       socket.once('close', () => this.#onClose(socket));
       socket.on('error', (error) => this.#emitError(error));
-      this.#handshaking = true;
-      this.#status = 'ready'; // handshake commands need a writable connection
-      const timer = setTimeout(() => socket.destroy(new ConnectionError(`Handshake with ${this.address} timed out after ${o.connectTimeout} ms`, 'handshake')), o.connectTimeout);
       try {
-        const result = await handshake((name, args) => this.#sendHandshake(name, args), this.#settings);
-        this.#protocol = result.protocol;
-      } catch (error) {
-        socket.removeAllListeners('close');
-        socket.destroy();
-        this.#socket = undefined;
-        this.#status = 'connecting';
-        throw error;
+        this.#protocol = await this.#handshake(socket);
       } finally {
-        clearTimeout(timer);
-        this.#handshaking = false;
+        this.#opening = undefined;
       }
+      if (this.#isClosed()) throw this.#closedError();
       this.#attempt = 0;
       this.#generation++;
-      this.#everReady = true;
-      this.#status = 'ready';
-      this.#drainOffline();
-      this.emit('ready');
+      this.#wire.offlineAllowed = this.options.offlineQueue;
+      this.#wire.status = 'ready';
+      this.#wire.admit();
+      this.#emit('ready');
     };
     if (channels.connect.hasSubscribers) {
-      await channels.connect.tracePromise(doOpen, { server: this.address, attempt });
+      await channels.connect.tracePromise(doOpen, { server: this.address, attempt: this.#attempt });
     } else {
       await doOpen();
     }
   }
 
-  #dial(): Promise<net.Socket> {
-    const o = this.options;
-    return new Promise<net.Socket>((resolve, reject) => {
-      const socket = o.tls
-        ? tls.connect({ host: o.host, port: o.port, servername: net.isIP(o.host) === 0 ? o.host : undefined, ...o.tls })
-        : net.connect({ host: o.host, port: o.port });
-      const connectEvent = o.tls ? 'secureConnect' : 'connect';
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(new ConnectionError(`Connecting to ${this.address} timed out after ${o.connectTimeout} ms`, 'refused'));
-      }, o.connectTimeout);
-      const onError = (error: Error): void => {
-        clearTimeout(timer);
-        socket.destroy();
-        reject(new ConnectionError(`Cannot connect to ${this.address}: ${error.message}`, 'refused', { cause: error }));
-      };
-      socket.once('error', onError);
-      socket.once(connectEvent, () => {
-        clearTimeout(timer);
-        socket.off('error', onError);
-        socket.setNoDelay(true);
-        if (o.keepAlive > 0) socket.setKeepAlive(true, o.keepAlive);
-        resolve(socket);
-      });
-    });
-  }
-
-  /** Handshake commands bypass the offline queue: they are written at once, ahead of it. */
-  #sendHandshake(name: string, args: readonly RedisArg[]): Promise<RespValue> {
-    return new Promise<RespValue>((resolve, reject) => {
-      const p = new Pending(name, args, undefined, false, resolve as (v: unknown) => void, reject, null, 0, 0);
-      this.#writer.add(name, args);
-      p.written = true;
-      this.#inFlight.push(p);
-      for (const c of this.#writer.take()) this.#socket!.write(c);
-    });
-  }
-
-  #drainOffline(): void {
-    const max = this.options.maxInFlight;
-    while (this.#offline.length > 0) {
-      const p = this.#offline.shift()!;
-      if (p.timedOut) continue;
-      if (this.#toWrite.length + this.#inFlight.length < max || p.sink !== null) this.#toWrite.push(p);
-      else this.#overflow.push(p);
+  /** Runs the handshake on a fresh socket within connectTimeout; on failure the socket is given up. */
+  async #handshake(socket: net.Socket): Promise<2 | 3> {
+    const ms = this.options.connectTimeout;
+    try {
+      const steps = handshake((name, args) => this.#wire.sendDirect(name, args), this.#settings);
+      return (await timeLimit(steps, ms, () => {
+        throw new ConnectionError(`Handshake with ${this.address} timed out after ${ms} ms`, 'handshake');
+      })).protocol;
+    } catch (error) {
+      if (this.#socket === socket) this.#socket = undefined;
+      socket.destroy();
+      this.#wire.detach(error instanceof Error ? error : new Error(String(error)), false);
+      throw error;
     }
-    this.#scheduleFlush();
   }
 
   #onClose(socket: net.Socket): void {
     if (socket !== this.#socket) return;
     this.#socket = undefined;
-    this.#socketBusy = false;
-    const lost = new ConnectionError(`Connection to ${this.address} lost with the command written; it may or may not have run`, 'closed', { written: true });
-    const inFlight = this.#inFlight;
-    this.#inFlight = new Denque<Pending>();
-    for (let p = inFlight.shift(); p !== undefined; p = inFlight.shift()) failEntry(p, lost);
-    if (this.#status === 'closing' || this.#status === 'closed') return;
     // Commands not yet written are safe to send after reconnecting: they go back in order.
-    const unsent = [...this.#toWrite, ...this.#overflow.toArray()];
-    this.#toWrite = [];
-    this.#overflow.clear();
-    for (let i = unsent.length - 1; i >= 0; i--) {
-      const p = unsent[i]!;
-      if (p.sink !== null && p.sink.written > 0) failEntry(p, lost);
-      else this.#offline.unshift(p);
-    }
+    const ready = this.#wire.status === 'ready';
+    this.#wire.detach(new ConnectionError(`Connection to ${this.address} lost with the command written; it may or may not have run`, 'closed', { written: true }), ready);
+    // During a handshake the failing open decides what comes next; closing/closed end in #finish.
+    if (!ready) return;
     if (this.options.reconnect === false) {
-      this.#status = 'closed';
       this.#finish(new ConnectionError(`Connection to ${this.address} lost and reconnect is disabled`, 'closed'));
       return;
     }
-    this.#status = 'reconnecting';
+    this.#wire.status = 'reconnecting';
     this.#scheduleReconnect();
   }
 
+  /** The one place a reconnect attempt is started; at most one delay or open exists at a time. */
   #scheduleReconnect(): void {
     const r = this.options.reconnect;
-    if (r === false) return;
+    if (r === false || this.#wire.status !== 'reconnecting' || this.#reconnectTimer !== undefined) return;
     if (this.#attempt >= r.maxAttempts) {
       this.#finish(new ConnectionError(`Gave up reconnecting to ${this.address} after ${this.#attempt} attempts`, 'reconnect-gave-up'));
       return;
     }
     const delay = backoffDelay(r, this.#attempt);
     this.#attempt++;
-    this.emit('reconnecting', { attempt: this.#attempt, delay });
     this.#reconnectTimer = setTimeout(() => {
       this.#reconnectTimer = undefined;
-      if (this.#status !== 'reconnecting') return;
+      if (this.#wire.status !== 'reconnecting') return;
       this.#open().catch((error: unknown) => {
-        if (this.#status !== 'connecting' && this.#status !== 'reconnecting') return;
-        this.#status = 'reconnecting';
+        if (this.#wire.status !== 'reconnecting') return;
         this.#emitError(error instanceof Error ? error : new Error(String(error)));
         this.#scheduleReconnect();
       });
     }, delay);
+    this.#emit('reconnecting', { attempt: this.#attempt, delay });
+  }
+
+  /** A user listener that throws must never break the connection: its error goes to 'error'. */
+  #emit<E extends 'ready' | 'reconnecting' | 'end' | 'push'>(event: E, ...args: ConnectionEvents[E]): void {
+    try {
+      (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args);
+    } catch (error) {
+      this.#emitError(error instanceof Error ? error : new Error(String(error)));
+    }
   }
 
   /** 'error' is informational here (every command gets its own rejection): never throw for it. */
   #emitError(error: Error): void {
-    if (this.listenerCount('error') > 0) this.emit('error', error);
+    if (this.listenerCount('error') === 0) return;
+    try {
+      this.emit('error', error);
+    } catch (thrown) {
+      // The error listener itself failed: surface it the way Node does, outside the connection.
+      process.nextTick(() => {
+        throw thrown;
+      });
+    }
   }
 
-  #clearReconnect(): void {
+  /** Read through a method: TypeScript would narrow the field across the awaits that change it. */
+  #isClosed(): boolean {
+    return this.#wire.status === 'closed';
+  }
+
+  #closedError(): ConnectionError {
+    return new ConnectionError(`Connection to ${this.address} was closed`, 'client-closed');
+  }
+
+  /** The end: no socket, no timer, every pending command rejected, 'end' once. */
+  #finish(error: Error): void {
+    this.#wire.status = 'closed';
     if (this.#reconnectTimer !== undefined) clearTimeout(this.#reconnectTimer);
     this.#reconnectTimer = undefined;
-  }
-
-  #rejectQueued(error: Error): void {
-    for (const list of [this.#offline, this.#overflow]) {
-      for (let p = list.shift(); p !== undefined; p = list.shift()) failEntry(p, error);
-    }
-    const toWrite = this.#toWrite;
-    this.#toWrite = [];
-    for (const p of toWrite) failEntry(p, error);
-  }
-
-  #finish(error: ConnectionError): void {
-    const wasClosed = this.#status === 'closed' && this.#timer === undefined && this.pendingCount === 0;
-    this.#status = 'closed';
-    this.#clearReconnect();
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    const inFlight = this.#inFlight;
-    this.#inFlight = new Denque<Pending>();
-    for (let p = inFlight.shift(); p !== undefined; p = inFlight.shift()) {
-      failEntry(p, new ConnectionError(error.message, error.reason, { written: true }));
-    }
-    this.#rejectQueued(error);
-    if (!wasClosed) this.emit('end');
+    const socket = this.#socket;
+    this.#socket = undefined;
+    socket?.destroy();
+    this.#opening?.destroy();
+    this.#opening = undefined;
+    const reason = error instanceof ConnectionError ? error.reason : 'closed';
+    this.#wire.failAll(new ConnectionError(error.message, reason, { written: true }), error);
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#emit('end');
   }
 }

@@ -4,20 +4,25 @@
  * connection never carries either. Built on generic-pool; connections are created lazily.
  */
 import genericPool from 'generic-pool';
-import { ReplyError } from '../errors.js';
+import { ConnectionError, ReplyError } from '../errors.js';
 import type { Command } from '../commands/command.js';
 import { Connection } from './connection.js';
+import { timeLimit } from './socket.js';
 import type { HandshakeSettings } from './handshake.js';
 import type { ResolvedOptions } from './options.js';
 
 export class ConnectionPool {
   readonly #pool: genericPool.Pool<Connection>;
+  /** Lent out now: close() and disconnect() reach them, so no borrower can hold the pool open. */
+  readonly #borrowed = new Set<Connection>();
+  readonly #waitLimit: number;
   #closed = false;
 
   constructor(options: ResolvedOptions, settings?: Partial<HandshakeSettings>) {
     // A pooled connection serves one borrower: no reconnect loop and no offline queue (a dead
     // one is destroyed and replaced), no command timeout (blocking commands wait on purpose).
     const pooled: ResolvedOptions = { ...options, reconnect: false, offlineQueue: false, commandTimeout: 0 };
+    this.#waitLimit = options.connectTimeout;
     this.#pool = genericPool.createPool<Connection>(
       {
         create: async () => {
@@ -41,18 +46,27 @@ export class ConnectionPool {
     return this.#pool.borrowed;
   }
 
-  acquire(): Promise<Connection> {
-    return this.#pool.acquire();
+  async acquire(): Promise<Connection> {
+    if (this.#closed) throw closed();
+    const c = await this.#pool.acquire();
+    if (this.#closed) {
+      await this.#pool.destroy(c);
+      throw closed();
+    }
+    this.#borrowed.add(c);
+    return c;
   }
 
   /** Returns a connection whose state the borrower has reset (UNWATCH / nothing pending). */
   async release(c: Connection): Promise<void> {
+    this.#borrowed.delete(c);
     if (c.status !== 'ready') await this.#pool.destroy(c);
     else await this.#pool.release(c);
   }
 
   /** Throws a connection away (its state is unknown, e.g. a blocking command was interrupted). */
   async destroy(c: Connection): Promise<void> {
+    this.#borrowed.delete(c);
     await this.#pool.destroy(c);
   }
 
@@ -74,10 +88,35 @@ export class ConnectionPool {
     }
   }
 
+  /**
+   * Graceful: each borrowed connection closes the way Connection.close() does (its pending
+   * replies, then QUIT, all within connectTimeout), so a `blpop(k, 0)` cannot hold this open;
+   * then the pool waits, also bounded, for borrowers to hand their connections back.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#pool.drain();
+    await Promise.all([...this.#borrowed].map((c) => c.close()));
+    await this.#drain();
+  }
+
+  /** Immediate: borrowed connections are destroyed and their pending commands rejected. */
+  disconnect(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const c of this.#borrowed) c.disconnect();
+    void this.#drain();
+  }
+
+  async #drain(): Promise<void> {
+    await timeLimit(this.#pool.drain(), this.#waitLimit, () => undefined);
+    // A borrower that never hands its connection back (a callback stuck on something else)
+    // still loses it: the connection is closed under it.
+    for (const c of this.#borrowed) c.disconnect();
     await this.#pool.clear();
   }
+}
+
+function closed(): ConnectionError {
+  return new ConnectionError('The connection pool is closed', 'client-closed');
 }

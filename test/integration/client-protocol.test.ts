@@ -21,31 +21,10 @@ import {
 } from '../../src/index.js';
 import { standaloneTarget } from '../harness/context.js';
 import { startProxy, type Proxy } from '../harness/proxy.js';
+import { encodedLength, waitUntil, within } from '../harness/wait.js';
 import { redisCli, startStandalone, type StandaloneServer } from '../harness/servers.js';
 
 const k = (name: string): string => `client-protocol:${randomUUID()}:${name}`;
-
-/** Polls `check` until it holds; fails with `what` after `ms`. */
-async function waitUntil(what: string, check: () => boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-/** Settles `promise` within `ms`, or fails naming `what` (so a hang is a failure, not a stall). */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: not settled within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 type Outcome = { kind: 'resolved'; value: unknown } | { kind: 'rejected'; error: unknown };
 const outcome = (p: Promise<unknown>): Promise<Outcome> =>
@@ -53,13 +32,6 @@ const outcome = (p: Promise<unknown>): Promise<Outcome> =>
     (value) => ({ kind: 'resolved', value }) as const,
     (error: unknown) => ({ kind: 'rejected', error }) as const,
   );
-
-/** RESP bytes of one command as an array of bulk strings (what the proxy buffers for it). */
-function encodedLength(args: readonly string[]): number {
-  let n = `*${args.length}\r\n`.length;
-  for (const a of args) n += `$${Buffer.byteLength(a)}\r\n`.length + Buffer.byteLength(a) + 2;
-  return n;
-}
 
 // ── 1. every RESP3 type from a real server ────────────────────────────────────────────
 

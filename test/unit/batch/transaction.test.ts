@@ -25,7 +25,9 @@ describe('transactionBlock / readTransaction', () => {
     expect(out.kind).toBe('ran');
     if (out.kind !== 'ran') return;
     expect(out.results[0]).toBe('got:v');
-    expect(out.results[1]).toBe(wrong);
+    // The decoder builds an error inside the EXEC array without its command: it comes back complete.
+    expect(out.results[1]).toBeInstanceOf(ReplyError);
+    expect((out.results[1] as ReplyError).message).toBe(wrong.message);
     expect((out.results[1] as ReplyError).command).toBe('LPOP');
     expect(out.results[2]).toBe(3);
   });
@@ -36,7 +38,9 @@ describe('transactionBlock / readTransaction', () => {
     expect(out.kind).toBe('aborted');
     if (out.kind !== 'aborted') return;
     expect(out.error).toBeInstanceOf(ExecAbortError);
-    expect(out.error.errors).toEqual([{ index: 1, error: bad }]);
+    if (!(out.error instanceof ExecAbortError)) return;
+    expect(out.error.errors).toEqual([{ index: 1, error: new ReplyError(bad.message, 'LPOP') }]);
+    expect(out.error.errors[0]!.error.command).toBe('LPOP');
   });
 
   it('watch-aborted on a null EXEC reply', () => {

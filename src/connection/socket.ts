@@ -1,0 +1,60 @@
+/**
+ * Opening a socket to a server (TCP or TLS) within connectTimeout, and the time limit helper
+ * the connection layer uses for every wait it must bound. The only module that creates sockets;
+ * knows nothing of RESP or commands.
+ */
+import net from 'node:net';
+import tls from 'node:tls';
+import { ConnectionError } from '../errors.js';
+import type { ResolvedOptions } from './options.js';
+
+/**
+ * Dials `o.host:o.port`. `opening` receives the socket at once, so that a disconnect() can
+ * destroy it before it connects; the promise then rejects with a 'client-closed' error.
+ */
+export function dial(o: ResolvedOptions, opening: (socket: net.Socket | undefined) => void): Promise<net.Socket> {
+  const address = `${o.host}:${o.port}`;
+  return new Promise<net.Socket>((resolve, reject) => {
+    const socket = o.tls
+      ? tls.connect({ host: o.host, port: o.port, servername: net.isIP(o.host) === 0 ? o.host : undefined, ...o.tls })
+      : net.connect({ host: o.host, port: o.port });
+    opening(socket);
+    const settle = (): void => {
+      clearTimeout(timer);
+      socket.off('close', onClose);
+      socket.off('error', onError);
+    };
+    const fail = (error: ConnectionError): void => {
+      settle();
+      socket.destroy();
+      opening(undefined);
+      reject(error);
+    };
+    const timer = setTimeout(() => fail(new ConnectionError(`Connecting to ${address} timed out after ${o.connectTimeout} ms`, 'refused')), o.connectTimeout);
+    const onError = (error: Error): void => fail(new ConnectionError(`Cannot connect to ${address}: ${error.message}`, 'refused', { cause: error }));
+    const onClose = (): void => fail(new ConnectionError(`Connection to ${address} was closed`, 'client-closed'));
+    socket.once('error', onError);
+    socket.once('close', onClose);
+    socket.once(o.tls ? 'secureConnect' : 'connect', () => {
+      settle();
+      socket.setNoDelay(true);
+      if (o.keepAlive > 0) socket.setKeepAlive(true, o.keepAlive);
+      resolve(socket);
+    });
+  });
+}
+
+/** `promise`, or what `late()` returns (or throws) once `ms` have passed, whichever comes first. */
+export function timeLimit<T>(promise: Promise<T>, ms: number, late: () => T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<T>((resolve, reject) => {
+    timer = setTimeout(() => {
+      try {
+        resolve(late());
+      } catch (error) {
+        reject(error);
+      }
+    }, ms);
+  });
+  return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
+}
