@@ -10,6 +10,7 @@ import {
   ConnectionError,
   CrossSlotError,
   ExecAbortError,
+  MultiRefusedError,
   InvalidOptionError,
   LibraryHeaderError,
   PipelineError,
@@ -117,6 +118,7 @@ describe('issue 10 §4: typed errors with a stable code', () => {
     [new LibraryHeaderError('missing-name', 'no'), 'SLOTLINE_LIBRARY_HEADER'],
     [new ReplyError('WRONGTYPE x'), 'WRONGTYPE'],
     [new ExecAbortError([{ index: 0, error: reply }]), 'EXECABORT'],
+    [new MultiRefusedError(new ReplyError("NOPERM this user has no permissions to run the 'multi' command"), []), 'NOPERM'],
   ];
 
   it('every class in errors.ts has a code, and every class is covered here', () => {

@@ -21,6 +21,7 @@ describe('public surface', () => {
         'ExecAbortError',
         'InvalidOptionError',
         'LibraryHeaderError',
+        'MultiRefusedError',
         'PipelineError',
         'ProtocolError',
         'ReplyError',
