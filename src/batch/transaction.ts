@@ -16,6 +16,8 @@
  *                    (the first keyed command)                           nothing ran, retry at the owner
  *   -TRYAGAIN        (multi-key during           -EXECABORT              nothing ran; retry later
  *                    resharding)
+ *   +OK              +QUEUED for each           -ASK / -TRYAGAIN /      the queued keys together met a
+ *                                               -MOVED (EXEC itself)    migration: nothing ran, retry
  *
  * Per-command reply transforms cannot run on +QUEUED, so the block is sent raw and each
  * command's transform is applied to its slot of the EXEC array afterwards.
@@ -49,6 +51,8 @@ export function readTransaction(replies: readonly unknown[], cmds: readonly Comm
   if (multiReply instanceof ReplyError) return { kind: 'redirected', error: multiReply };
   if (execReply === null || execReply === undefined) return { kind: 'watch-aborted' };
   if (execReply instanceof ReplyError) {
+    // EXEC itself redirected (cluster: the queued keys as a whole met a migration): nothing ran.
+    if (isRedirect(execReply)) return { kind: 'redirected', error: execReply };
     const rejected: Array<{ index: number; error: ReplyError }> = [];
     for (let i = 0; i < cmds.length; i++) {
       const r = replies[i + 1];
@@ -57,7 +61,7 @@ export function readTransaction(replies: readonly unknown[], cmds: readonly Comm
         rejected.push({ index: i, error: r });
       }
     }
-    const redirect = rejected.find((e) => e.error.kind === 'moved' || e.error.kind === 'ask' || e.error.kind === 'tryagain' || e.error.kind === 'clusterdown');
+    const redirect = rejected.find((e) => isRedirect(e.error));
     if (redirect !== undefined) return { kind: 'redirected', error: redirect.error };
     return { kind: 'aborted', error: new ExecAbortError(rejected, execReply) };
   }
@@ -80,4 +84,8 @@ export function readTransaction(replies: readonly unknown[], cmds: readonly Comm
     }
   }
   return { kind: 'ran', results };
+}
+
+function isRedirect(e: ReplyError): boolean {
+  return e.kind === 'moved' || e.kind === 'ask' || e.kind === 'tryagain' || e.kind === 'clusterdown';
 }

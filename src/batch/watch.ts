@@ -11,7 +11,7 @@ import { flattenKeys, type Apply, type AsPromise, type RedisKey } from '../comma
 import type { Connection } from '../connection/connection.js';
 import { Multi, type BatchExecutor } from './builders.js';
 import { readTransaction, transactionBlock } from './transaction.js';
-import { sendOne, sendPipeline, sendTransaction } from '../scripts/index.js';
+import { sendOne, sendPipeline, sendTransaction } from '../connection/send.js';
 
 export interface WatchOptions {
   /** Attempts before WatchConflictError. Default 16. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defineLibrary, defineScript, functionCommand, LibraryHeaderError, scriptCommand, asFunctionList } from '../../../src/scripts/index.js';
-import { sha1 } from './fake-connection.js';
+import { sha1 } from '../connection/fake-connection.js';
 
 describe('defineScript', () => {
   it('computes the SHA1 the server computes, over UTF-8', () => {
