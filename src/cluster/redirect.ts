@@ -9,8 +9,8 @@
  *   outcome of a reply               next                                        wait  refresh  stat
  *   MOVED slot host:port             learn, go to host:port                       (1)   soon     moved
  *   ASK slot host:port               ASKING + command at host:port, map unchanged  -     -        ask
- *                                    (an entry that cannot carry ASKING, a WATCH:
- *                                    waits like TRYAGAIN until the slot moved)
+ *   ASK, entry cannot carry ASKING   the slot's owner again, until the slot moved  yes   -        ask
+ *   (a WATCH attempt: ASKING would be needed before every command of the callback)
  *   TRYAGAIN                         the slot's owner again                        yes   -        tryAgain
  *   LOADING                          the slot's owner again                        yes   -        tryAgain
  *   CLUSTERDOWN, MASTERDOWN          the owner after a refresh                     yes   yes      clusterDown / tryAgain
@@ -36,6 +36,7 @@ export type Outcome =
   | 'final'
   | 'moved'
   | 'ask'
+  | 'ask-unsendable'
   | 'tryagain'
   | 'loading'
   | 'clusterdown'
@@ -61,6 +62,7 @@ export const REDIRECTS: Readonly<Record<Outcome, Rule>> = {
   final: FINAL,
   moved: { next: 'redirect', wait: false, refresh: false, stat: 'moved' },
   ask: { next: 'redirect', wait: false, refresh: false, stat: 'ask' },
+  'ask-unsendable': { next: 'owner', wait: true, refresh: false, stat: 'ask' },
   tryagain: { next: 'owner', wait: true, refresh: false, stat: 'tryAgain' },
   loading: { next: 'owner', wait: true, refresh: false, stat: 'tryAgain' },
   clusterdown: reroute('clusterDown'),
@@ -110,7 +112,7 @@ export function outcomeOf(reply: unknown, entry: Entry): Outcome {
         return reply.redirect === undefined ? 'final' : 'moved';
       case 'ask':
         if (reply.redirect === undefined) return 'final';
-        return entry.askable === false ? 'tryagain' : 'ask';
+        return entry.askable === false ? 'ask-unsendable' : 'ask';
       case 'tryagain':
       case 'loading':
       case 'clusterdown':
