@@ -12,7 +12,7 @@
  * Plus the redirect loop bound (issue 12 item 3) on the shared cluster.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClusterError, createCluster, defineLibrary, defineScript, keySlot, type Cluster } from '../../src/index.js';
+import { ClusterError, ConnectionError, createCluster, defineLibrary, defineScript, keySlot, type Cluster } from '../../src/index.js';
 import type { ClusterStats } from '../../src/cluster/topology.js';
 import { beginSlotMigration, finishSlotMigration, layoutOf, migrateKeys, pollUntil, type NodeRef } from '../harness/cluster-ops.js';
 import { clusterTarget } from '../harness/context.js';
@@ -204,6 +204,38 @@ describe('every cluster path through a slot migration', () => {
     expect(result).toEqual(['OK', 'OK']);
     expect(await redisCli(m.target.port, 'MGET', m.a, m.b)).toBe('2\n11');
     expect(cluster.slotMap.primaryOf(m.slot)?.port).toBe(m.target.port);
+  });
+});
+
+describe('a NOSCRIPT re-run that cannot be written (issue 11 item 6)', () => {
+  it('fails only the re-run entries; the rest of the node slice ran once and is not sent again', async () => {
+    // Four commands in flight per node at most, and fail rather than wait: the re-run below
+    // (two loads + two calls) cannot be written while a BLPOP holds one place.
+    const tight = createCluster({ nodes: [servers.seeds[0]!], refreshInterval: 0, maxInFlight: 4, onBackpressure: 'fail' });
+    try {
+      await tight.connect();
+      const one = defineScript({ lua: "return redis.call('INCRBY', KEYS[1], 1)" });
+      const two = defineScript({ lua: "return redis.call('INCRBY', KEYS[1], 2)" });
+      const [k, counter, list] = ['{r-dup}:k', '{r-dup}:counter', '{r-dup}:list'];
+      const owner = await servers.slotOwner(keySlot(k));
+      expect(await tight.runScript(one, [k])).toBe(1);
+      expect(await tight.runScript(two, [k])).toBe(3);
+      // The node forgets both scripts; the client's connection still believes it holds them.
+      expect(await redisCli(owner.port, 'SCRIPT', 'FLUSH')).toBe('OK');
+      const first = tight.pipeline().runScript(one, [k]).runScript(two, [k]).incr(counter).exec();
+      // Written right after, so still in flight when the three replies above arrive.
+      const blocked = tight.pipeline().blpop(list, 0.5).exec();
+      const results = await first;
+      await blocked;
+      expect(results[2]).toBe(1);
+      expect(await redisCli(owner.port, 'GET', counter)).toBe('1');
+      for (const r of results.slice(0, 2)) expect(r).toBeInstanceOf(ConnectionError);
+      // Neither call ran twice. (The connection may still admit a head of the re-run before
+      // refusing the rest, issue 11 item 1: then the first call ran once, after the flush.)
+      expect(['3', '4']).toContain(await redisCli(owner.port, 'GET', k));
+    } finally {
+      await tight.close();
+    }
   });
 });
 
