@@ -16,6 +16,8 @@
  *                    (the first keyed command)                           nothing ran, retry at the owner
  *   +OK              -TRYAGAIN (multi-key       -EXECABORT              nothing ran; retry later
  *                    during resharding)
+ *   +OK              +QUEUED for each           -ASK / -TRYAGAIN /      the queued keys together met a
+ *                                               -MOVED (EXEC itself)    migration: nothing ran, retry
  *   -NOPERM (MULTI   each command's own reply    -ERR EXEC without       each command ran ON ITS OWN:
  *    refused)        (it was not queued)          MULTI                  MultiRefusedError with results
  *
@@ -61,12 +63,14 @@ export function readTransaction(replies: readonly unknown[], cmds: readonly Comm
   }
   if (execReply === null || execReply === undefined) return { kind: 'watch-aborted' };
   if (execReply instanceof ReplyError) {
+    // EXEC itself redirected (cluster: the queued keys as a whole met a migration): nothing ran.
+    if (isRedirect(execReply)) return { kind: 'redirected', error: execReply };
     const rejected: Array<{ index: number; error: ReplyError }> = [];
     for (let i = 0; i < cmds.length; i++) {
       const r = replies[i + 1];
       if (r instanceof ReplyError) rejected.push({ index: i, error: withCommand(r, cmds[i]!.name) });
     }
-    const redirect = rejected.find((e) => e.error.kind === 'moved' || e.error.kind === 'ask' || e.error.kind === 'tryagain' || e.error.kind === 'clusterdown');
+    const redirect = rejected.find((e) => isRedirect(e.error));
     if (redirect !== undefined) return { kind: 'redirected', error: redirect.error };
     return { kind: 'aborted', error: new ExecAbortError(rejected, execReply) };
   }
@@ -97,4 +101,8 @@ function applyTransforms(raw: readonly unknown[], cmds: readonly Command<unknown
 /** Errors inside the EXEC array come from the decoder without their command: a complete copy. */
 function withCommand(r: ReplyError, name: string): ReplyError {
   return r.command !== undefined ? r : new ReplyError(r.message, name);
+}
+
+function isRedirect(e: ReplyError): boolean {
+  return e.kind === 'moved' || e.kind === 'ask' || e.kind === 'tryagain' || e.kind === 'clusterdown';
 }

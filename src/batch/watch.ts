@@ -12,7 +12,7 @@ import { flattenKeys, type Apply, type AsPromise } from '../commands/keyspace-me
 import type { Connection } from '../connection/connection.js';
 import { Multi, type BatchExecutor } from './builders.js';
 import { readTransaction, transactionBlock } from './transaction.js';
-import { sendOne, sendPipeline, sendTransaction } from '../scripts/index.js';
+import { sendOne, sendPipeline, sendTransaction } from '../connection/send.js';
 
 export interface WatchOptions {
   /** Attempts before WatchConflictError. Default 16. */

@@ -16,7 +16,7 @@ import { Multi, Pipeline, type BatchExecutor, type CommandTuple } from '../batch
 import { runSliced } from '../batch/slices.js';
 import { readTransaction, transactionBlock } from '../batch/transaction.js';
 import { runWatch, type WatchCallback, type WatchOptions } from '../batch/watch.js';
-import { sendOne, sendPipeline, sendTransaction } from '../scripts/index.js';
+import { sendOne, sendPipeline, sendTransaction } from '../connection/send.js';
 import type { RespValue } from '../resp/types.js';
 
 export interface ClientEvents {

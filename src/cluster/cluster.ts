@@ -1,20 +1,22 @@
 /**
  * The cluster client: the same typed methods, pipeline(), multi() and watch() as the standalone
  * client, with every command sent where its slot lives. Thin on purpose: the topology (slot map,
- * node connections, refresh) is in topology.ts, sending and redirect handling in dispatch.ts,
+ * node connections, refresh) is in topology.ts; the first attempt of each path in dispatch.ts
+ * (single, pipeline) and units.ts (multi, blocking, watch); every redirect in redirect.ts;
  * planning and merging are pure (plan.ts, merge.ts).
  */
 import { EventEmitter } from 'node:events';
-import { ArgumentTypeError, ClusterError, ReplyError } from '../errors.js';
+import { ArgumentTypeError } from '../errors.js';
 import type { Command } from '../commands/command.js';
 import { CommandMethods } from '../commands/methods.js';
 import { flattenKeys, type Apply, type AsPromise, type RedisKey } from '../commands/keyspace-methods.js';
 import { commandRefusal } from '../commands/connection-state.js';
 import { isBlocking } from '../commands/keys.js';
 import { Multi, Pipeline, type BatchExecutor, type CommandTuple } from '../batch/builders.js';
-import { runWatch, type WatchCallback, type WatchOptions } from '../batch/watch.js';
+import type { WatchCallback, WatchOptions } from '../batch/watch.js';
 import type { RedisArg } from '../resp/types.js';
-import { commonSlotOf, runCommand, runPipeline, runTransaction } from './dispatch.js';
+import { runCommand, runPipeline } from './dispatch.js';
+import { runBlocking, runClusterWatch, runTransaction } from './units.js';
 import { resolveClusterOptions, type ClusterOptions, type ResolvedClusterOptions } from './options.js';
 import { scanPrimaries, type ClusterScanOptions } from './scan.js';
 import { keySlot } from './slot.js';
@@ -103,27 +105,8 @@ export class Cluster extends CommandMethods<AsPromise> {
   protected _run<T>(cmd: Command<T>): Apply<AsPromise, T> {
     const refusal = commandRefusal(cmd as Command<unknown>, 'cluster');
     if (refusal !== undefined) return Promise.reject(refusal);
-    if (isBlocking(cmd.name, cmd.args)) return this.#runBlocking(cmd);
+    if (isBlocking(cmd.name, cmd.args)) return runBlocking(this.#topology, cmd);
     return runCommand(this.#topology, cmd);
-  }
-
-  /** Blocking commands wait on a dedicated connection to the slot's owner, never on the shared one. */
-  async #runBlocking<T>(cmd: Command<T>): Promise<T> {
-    const slot = commonSlotOf(cmd.name, [cmd as Command<unknown>]);
-    for (let attempt = 0; attempt <= this.#options.maxRedirections; attempt++) {
-      const node = slot === undefined ? this.#topology.anyPrimary() : this.#topology.slotMap.primaryOf(slot);
-      if (node === undefined) throw new ClusterError(`${cmd.name}: slot ${slot} has no known owner`);
-      try {
-        return await this.#topology.pool(node).send(cmd);
-      } catch (error) {
-        if (error instanceof ReplyError && error.kind === 'moved' && error.redirect !== undefined) {
-          this.#topology.moved(error.redirect.slot, error.redirect);
-          continue;
-        }
-        throw error;
-      }
-    }
-    throw new ClusterError(`${cmd.name}: slot ${slot} was redirected more than ${this.#options.maxRedirections} times`);
   }
 
   readonly #executor: BatchExecutor = {
@@ -152,23 +135,7 @@ export class Cluster extends CommandMethods<AsPromise> {
   async watch<R extends unknown[]>(keys: RedisKey | readonly RedisKey[], fn: WatchCallback<R>, options?: WatchOptions): Promise<R | null> {
     const list = flattenKeys([keys]);
     if (list.length === 0) throw new ArgumentTypeError('watch', 0, keys, 'count', '(keys): at least one key is required');
-    const slot = commonSlotOf('WATCH', [{ name: 'WATCH', args: list }])!;
-    for (let attempt = 0; ; attempt++) {
-      let owner = this.#topology.slotMap.primaryOf(slot);
-      if (owner === undefined) {
-        await this.#topology.refresh();
-        owner = this.#topology.slotMap.primaryOf(slot);
-        if (owner === undefined) throw new ClusterError(`WATCH: slot ${slot} has no known owner`);
-      }
-      try {
-        return await runWatch(this.#topology.pool(owner), list, fn, options);
-      } catch (error) {
-        // A MOVED to WATCH or to the queued block means nothing ran: learn the owner, go there.
-        const to = error instanceof ReplyError && error.kind === 'moved' ? error.redirect : undefined;
-        if (to === undefined || attempt >= this.#options.maxRedirections) throw error;
-        this.#topology.moved(to.slot, to);
-      }
-    }
+    return runClusterWatch(this.#topology, list, fn, options);
   }
 }
 

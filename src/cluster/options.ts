@@ -23,8 +23,10 @@ export interface ClusterOptions extends Omit<ClientOptions, 'host' | 'port' | 'd
   refreshInterval?: number;
   /** Least time between two refreshes triggered by MOVED or errors, in ms. Default 100. */
   minRefreshGap?: number;
-  /** First delay before retrying after TRYAGAIN / CLUSTERDOWN / a lost node, in ms. Default 50. */
+  /** First delay before retrying after TRYAGAIN / CLUSTERDOWN / a lost node, in ms (doubling, at most 100). Default 50. */
   retryDelay?: number;
+  /** No retry wait ends later than this many ms after a command's first redirect: it fails with ClusterError. Default 2000. */
+  retryTimeout?: number;
 }
 
 export interface ResolvedClusterOptions {
@@ -35,6 +37,7 @@ export interface ResolvedClusterOptions {
   readonly refreshInterval: number;
   readonly minRefreshGap: number;
   readonly retryDelay: number;
+  readonly retryTimeout: number;
   /** Options every node connection starts from; host and port are set per node. */
   readonly node: ResolvedOptions;
 }
@@ -76,7 +79,7 @@ export function resolveClusterOptions(o: ClusterOptions): ResolvedClusterOptions
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new InvalidOptionError(name, `Option ${name} must be a non-negative number`);
     return v;
   };
-  const { nodes, natMap, readFrom, maxRedirections, refreshInterval, minRefreshGap, retryDelay, ...client } = o;
+  const { nodes, natMap, readFrom, maxRedirections, refreshInterval, minRefreshGap, retryDelay, retryTimeout, ...client } = o;
   if (readFrom !== undefined && readFrom !== 'primary' && readFrom !== 'preferReplica') {
     throw new InvalidOptionError('readFrom', `Option readFrom must be 'primary' or 'preferReplica', got ${String(readFrom)}`);
   }
@@ -88,6 +91,7 @@ export function resolveClusterOptions(o: ClusterOptions): ResolvedClusterOptions
     refreshInterval: count('refreshInterval', refreshInterval, 5000),
     minRefreshGap: count('minRefreshGap', minRefreshGap, 100),
     retryDelay: count('retryDelay', retryDelay, 50),
+    retryTimeout: count('retryTimeout', retryTimeout, 2000),
     node: resolveOptions(client),
   };
 }

@@ -128,10 +128,10 @@ export class Topology extends EventEmitter<TopologyEvents> {
 
   // ── topology changes ──────────────────────────────────────────────────────────────────
 
-  /** MOVED: the slot is elsewhere now. Fix it in place and confirm with a refresh. */
-  moved(slot: number, addr: NodeAddress): void {
-    this.stats.moved++;
-    this.#map = this.#map.withSlotMoved(slot, addr);
+  /** MOVED replies: their slots are elsewhere now. One new snapshot for all, confirmed by a refresh. */
+  learn(moves: ReadonlyArray<{ readonly slot: number } & NodeAddress>): void {
+    if (moves.length === 0) return;
+    this.#map = this.#map.withSlotsMoved(moves);
     this.refreshSoon();
   }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defineLibrary, defineScript, functionCommand, scriptCommand, asFunctionList } from '../../../src/scripts/index.js';
 import { ArgumentTypeError, LibraryHeaderError } from '../../../src/errors.js';
-import { sha1 } from './fake-connection.js';
+import { sha1 } from '../connection/fake-connection.js';
 
 describe('defineScript', () => {
   it('computes the SHA1 the server computes, over UTF-8', () => {

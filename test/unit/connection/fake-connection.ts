@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { PipelineError, ReplyError } from '../../../src/errors.js';
 import type { Command } from '../../../src/commands/command.js';
 import type { RespValue } from '../../../src/resp/types.js';
-import type { ScriptConnection } from '../../../src/scripts/index.js';
+import type { ScriptConnection } from '../../../src/connection/send.js';
 
 export const sha1 = (s: string): string => createHash('sha1').update(s, 'utf8').digest('hex');
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConnectionError, PipelineError, ReplyError } from '../../../src/errors.js';
 import type { Command } from '../../../src/commands/command.js';
-import { defineLibrary, defineScript, functionCommand, scriptCommand, sendOne, sendPipeline, sendTransaction } from '../../../src/scripts/index.js';
+import { defineLibrary, defineScript, functionCommand, scriptCommand } from '../../../src/scripts/index.js';
+import { sendOne, sendPipeline, sendTransaction } from '../../../src/connection/send.js';
 import { readTransaction, transactionBlock } from '../../../src/batch/transaction.js';
 import { FakeConnection } from './fake-connection.js';
 
@@ -123,6 +124,21 @@ describe('sendPipeline', () => {
     expect((error as PipelineError).total).toBe(2);
     await sendPipeline(conn, [call()]);
     expect(conn.writes[1]).toEqual(['SCRIPT LOAD', 'EVALSHA']);
+  });
+
+  it('a failed re-run after NOSCRIPT fails only the re-run entries; the others keep their replies (issue 11 item 6)', async () => {
+    const conn = new FakeConnection();
+    await sendPipeline(conn, [call()]);
+    conn.scripts.clear(); // flushed from elsewhere: the connection still believes it holds the script
+    conn.beforeCommand = (name) => {
+      // The first write ran INCR; the connection is gone before the re-run is written.
+      if (name === 'INCR') conn.failNext = new ConnectionError('gone', 'closed');
+    };
+    const results = await sendPipeline(conn, [call(), plain()]);
+    expect(results[1]).toBe(1);
+    expect(results[0]).toBeInstanceOf(ConnectionError);
+    expect((results[0] as ConnectionError).written).toBe(false);
+    expect(conn.writes.slice(1)).toEqual([['EVALSHA', 'INCR'], ['SCRIPT LOAD', 'EVALSHA']]);
   });
 });
 
