@@ -270,9 +270,21 @@ export class CrossSlotError extends SlotlineError {
 }
 
 /** Cluster-level failure: discovery failed, or a command bounced more than maxRedirections. */
+/**
+ * Why a cluster call ended: `no-owner` (no serving primary is known for the slot, e.g. its shard
+ * is failing over, and none appeared within retryTimeout), `redirects` (the redirect budget or
+ * retryTimeout ran out), `topology` (the topology could not be read), `other`.
+ */
+export type ClusterErrorReason = 'no-owner' | 'redirects' | 'topology' | 'other';
+
 export class ClusterError extends SlotlineError {
   override name = 'ClusterError';
   override readonly code = 'SLOTLINE_CLUSTER';
+  readonly reason: ClusterErrorReason;
+  constructor(message: string, options?: { cause?: unknown; reason?: ClusterErrorReason }) {
+    super(message, options);
+    this.reason = options?.reason ?? 'other';
+  }
 }
 
 /** What was wrong with a refused argument. */

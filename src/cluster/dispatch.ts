@@ -17,8 +17,8 @@ import { sendEach, sendOne } from '../connection/send.js';
 import { forEachSlice } from '../batch/slices.js';
 import type { RespValue } from '../resp/types.js';
 import { MergeState, type Reply } from './merge.js';
-import { planBatch, type EntryRef, type NodeBatch, type PlanOptions } from './plan.js';
-import { followRedirects, outcomeOf, type Bounce, type Entry, type Lane } from './redirect.js';
+import { planBatch, type BatchPlan, type EntryRef, type NodeBatch, type PlanOptions } from './plan.js';
+import { followRedirects, outcomeOf, waitAndRefresh, type Bounce, type Entry, type Lane } from './redirect.js';
 import { routeCommand } from './route.js';
 import type { NodeAddress, NodeInfo } from './slot-map.js';
 import type { Topology } from './topology.js';
@@ -94,6 +94,10 @@ async function bounced<T>(topology: Topology, cmd: Command<unknown>, slot: numbe
   return unwrap<T>(transformed(cmd, final!));
 }
 
+function hasNoOwner(a: BatchPlan['assembly'][number]): boolean {
+  return a.kind === 'refused' && a.reason === 'no-owner';
+}
+
 function unwrap<T>(reply: unknown): T {
   if (reply instanceof Error) throw reply;
   return reply as T;
@@ -103,9 +107,11 @@ function unwrap<T>(reply: unknown): T {
 
 export async function runPipeline(topology: Topology, cmds: readonly Command<unknown>[]): Promise<unknown[]> {
   let plan = planBatch(cmds, topology.slotMap, planOptions(topology));
-  if (plan.assembly.some((a) => a.kind === 'refused' && a.reason === 'no-owner')) {
-    // The map has holes (first use, resharding): read it again once before refusing anything.
-    await topology.refresh().catch(() => undefined);
+  // The map has holes (a shard failing over lists no online primary, resharding): wait and read
+  // it again, within failoverTimeout, before refusing anything.
+  const started = Date.now();
+  for (let waits = 1; plan.assembly.some(hasNoOwner); waits++) {
+    if (!(await waitAndRefresh(topology, started, waits))) break;
     plan = planBatch(cmds, topology.slotMap, planOptions(topology));
   }
   const state = new MergeState(plan);

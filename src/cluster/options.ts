@@ -27,6 +27,12 @@ export interface ClusterOptions extends Omit<ClientOptions, 'host' | 'port' | 'd
   retryDelay?: number;
   /** No retry wait ends later than this many ms after a command's first redirect: it fails with ClusterError. Default 2000. */
   retryTimeout?: number;
+  /**
+   * How long a command waits for its shard to serve again when its node cannot be reached or no
+   * serving primary is listed (a failover: ~2.5 s with cluster-node-timeout 1000, about
+   * node-timeout + 1-2 s in general). These waits do not spend maxRedirections. Default 5000.
+   */
+  failoverTimeout?: number;
 }
 
 export interface ResolvedClusterOptions {
@@ -38,6 +44,7 @@ export interface ResolvedClusterOptions {
   readonly minRefreshGap: number;
   readonly retryDelay: number;
   readonly retryTimeout: number;
+  readonly failoverTimeout: number;
   /** Options every node connection starts from; host and port are set per node. */
   readonly node: ResolvedOptions;
 }
@@ -79,7 +86,7 @@ export function resolveClusterOptions(o: ClusterOptions): ResolvedClusterOptions
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new InvalidOptionError(name, `Option ${name} must be a non-negative number`);
     return v;
   };
-  const { nodes, natMap, readFrom, maxRedirections, refreshInterval, minRefreshGap, retryDelay, retryTimeout, ...client } = o;
+  const { nodes, natMap, readFrom, maxRedirections, refreshInterval, minRefreshGap, retryDelay, retryTimeout, failoverTimeout, ...client } = o;
   if (readFrom !== undefined && readFrom !== 'primary' && readFrom !== 'preferReplica') {
     throw new InvalidOptionError('readFrom', `Option readFrom must be 'primary' or 'preferReplica', got ${String(readFrom)}`);
   }
@@ -92,6 +99,7 @@ export function resolveClusterOptions(o: ClusterOptions): ResolvedClusterOptions
     minRefreshGap: count('minRefreshGap', minRefreshGap, 100),
     retryDelay: count('retryDelay', retryDelay, 50),
     retryTimeout: count('retryTimeout', retryTimeout, 2000),
+    failoverTimeout: count('failoverTimeout', failoverTimeout, 5000),
     node: resolveOptions(client),
   };
 }

@@ -249,10 +249,10 @@ function noOwner(cmd: RoutableCommand, slot: number): Assembly {
   return {
     kind: 'refused',
     reason: 'no-owner',
-    error: new ClusterError(`${cmd.name}: slot ${slot} has no known owner; the slot map is incomplete`),
+    error: new ClusterError(`${cmd.name}: slot ${slot} has no known owner (its shard may be failing over)`, { reason: 'no-owner' }),
   };
 }
 
 function noNode(cmd: RoutableCommand): Assembly {
-  return { kind: 'refused', reason: 'no-owner', error: new ClusterError(`${cmd.name}: no cluster node is known`) };
+  return { kind: 'refused', reason: 'no-owner', error: new ClusterError(`${cmd.name}: no cluster node is known`, { reason: 'no-owner' }) };
 }

@@ -17,12 +17,17 @@
  *   READONLY (failover happened)     the owner after a refresh                     yes   yes      connectionRetries
  *   connection lost, not written     the owner after a refresh (safe anywhere)     yes   yes      connectionRetries
  *   connection lost after the write  again only if the command is read-only, else final
+ *   no owner known (shard failing     the owner after a refresh                     yes   yes      clusterDown
+ *   over: no online primary listed)
+ *   (outage rows: connection lost, no owner — the call waits for the shard, see below)
  *   timeout, anything else           final: the caller gets the reply
  *   (1) only when sent back to a node this entry already visited: two nodes disagree
  *
- * Bounds per call: at most `maxRedirections` further attempts, and no wait that would end after
- * `retryTimeout` ms from the first redirect; then the entry gets a ClusterError naming the
- * command, the slot, the nodes tried and the last reply (also as `cause`).
+ * Bounds per call: at most `maxRedirections` redirects (MOVED, ASK, TRYAGAIN, CLUSTERDOWN, …),
+ * and no wait that would end after `retryTimeout` ms from the first redirect; a shard that cannot
+ * serve (its node unreachable, or no serving primary listed while it fails over) is waited for
+ * up to `failoverTimeout` ms without spending redirects. Then the entry gets a ClusterError
+ * naming the command, the slot, the nodes tried and the last reply (also as `cause`).
  */
 import { ClusterError, ConnectionError, ReplyError, TimeoutError } from '../errors.js';
 import type { Command } from '../commands/command.js';
@@ -45,6 +50,7 @@ export type Outcome =
   | 'lost-unwritten'
   | 'lost-written-read'
   | 'lost-written'
+  | 'no-owner'
   | 'timeout';
 
 interface Rule {
@@ -53,10 +59,16 @@ interface Rule {
   readonly wait: boolean;
   readonly refresh: boolean;
   readonly stat?: keyof ClusterStats;
+  /**
+   * The shard cannot serve now (node unreachable, no serving primary): the call waits for the
+   * cluster to heal, bounded by failoverTimeout, without spending maxRedirections.
+   */
+  readonly outage?: true;
 }
 
 const FINAL: Rule = { next: 'final', wait: false, refresh: false };
 const reroute = (stat: keyof ClusterStats): Rule => ({ next: 'owner', wait: true, refresh: true, stat });
+const outage = (stat: keyof ClusterStats): Rule => ({ ...reroute(stat), outage: true });
 
 export const REDIRECTS: Readonly<Record<Outcome, Rule>> = {
   final: FINAL,
@@ -68,9 +80,10 @@ export const REDIRECTS: Readonly<Record<Outcome, Rule>> = {
   clusterdown: reroute('clusterDown'),
   masterdown: reroute('tryAgain'),
   readonly: reroute('connectionRetries'),
-  'lost-unwritten': reroute('connectionRetries'),
-  'lost-written-read': reroute('connectionRetries'),
+  'lost-unwritten': outage('connectionRetries'),
+  'lost-written-read': outage('connectionRetries'),
   'lost-written': FINAL,
+  'no-owner': outage('clusterDown'),
   timeout: FINAL,
 };
 
@@ -96,7 +109,7 @@ export interface Bounce<E extends Entry> {
 
 /** What the engine needs of the topology (Topology has it all). */
 export interface RedirectHost {
-  readonly options: Pick<ResolvedClusterOptions, 'maxRedirections' | 'retryDelay' | 'retryTimeout' | 'mapAddress'>;
+  readonly options: Pick<ResolvedClusterOptions, 'maxRedirections' | 'retryDelay' | 'retryTimeout' | 'failoverTimeout' | 'mapAddress'>;
   readonly stats: ClusterStats;
   readonly slotMap: SlotMap;
   readonly closed: boolean;
@@ -124,14 +137,16 @@ export function outcomeOf(reply: unknown, entry: Entry): Outcome {
     }
   }
   if (reply instanceof ConnectionError) {
-    // Refused credentials are final: no topology change makes a wrong password right. Back-pressure,
-    // a full queue and a closed client are the caller's own limits.
+    // Refused credentials are final: no topology change makes a wrong password right. Back-pressure
+    // and a full queue are the caller's own limits. A node connection closed unwritten is not
+    // (a refresh dropped the node): the engine stops anyway once the client itself is closed.
     if (reply.reason === 'handshake' && reply.cause instanceof ReplyError && reply.cause.kind === 'auth') return 'final';
-    if (reply.reason === 'backpressure' || reply.reason === 'offline-queue-full' || reply.reason === 'client-closed') return 'final';
+    if (reply.reason === 'backpressure' || reply.reason === 'offline-queue-full') return 'final';
     if (!reply.written) return 'lost-unwritten';
     return isReadOnly(entry.cmd.name, entry.cmd.args) ? 'lost-written-read' : 'lost-written';
   }
   if (reply instanceof TimeoutError) return 'timeout';
+  if (reply instanceof ClusterError && reply.reason === 'no-owner') return 'no-owner';
   return 'final';
 }
 
@@ -153,6 +168,10 @@ interface Track<E extends Entry> {
   readonly visited: NodeAddress[];
   node: NodeAddress | undefined;
   asking: boolean;
+  /** Attempts that spent the redirect budget. */
+  redirects: number;
+  /** The last decision was an outage row: failoverTimeout bounds the wait, not retryTimeout. */
+  outage: boolean;
 }
 
 /**
@@ -160,12 +179,12 @@ interface Track<E extends Entry> {
  * reply per bounce, in order; never rejects.
  */
 export async function followRedirects<E extends Entry>(host: RedirectHost, bounces: readonly Bounce<E>[], lane: Lane<E>): Promise<Reply[]> {
-  const { maxRedirections, retryDelay, retryTimeout } = host.options;
+  const { maxRedirections, retryDelay, retryTimeout, failoverTimeout } = host.options;
   const started = Date.now();
   const out = new Array<Reply>(bounces.length);
-  let round: Track<E>[] = bounces.map((b, index) => ({ index, entry: b.entry, reply: b.reply, visited: [b.from], node: undefined, asking: false }));
+  let round: Track<E>[] = bounces.map((b, index) => ({ index, entry: b.entry, reply: b.reply, visited: [b.from], node: undefined, asking: false, redirects: 0, outage: false }));
   let waits = 0;
-  for (let attempt = 1; round.length > 0; attempt++) {
+  while (round.length > 0) {
     const moves: Array<{ slot: number } & NodeAddress> = [];
     let wait = false;
     let refresh = false;
@@ -176,7 +195,8 @@ export async function followRedirects<E extends Entry>(host: RedirectHost, bounc
         out[t.index] = t.reply;
         continue;
       }
-      if (attempt > maxRedirections) {
+      t.outage = rule.outage === true;
+      if (!t.outage && ++t.redirects > maxRedirections) {
         out[t.index] = exhausted(t, `was redirected more than ${maxRedirections} times`);
         continue;
       }
@@ -205,10 +225,17 @@ export async function followRedirects<E extends Entry>(host: RedirectHost, bounc
     if (next.length === 0) break;
     if (wait) {
       const ms = backoff(retryDelay, ++waits);
-      if (Date.now() + ms - started > retryTimeout) {
-        for (const t of next) out[t.index] = exhausted(t, `was still redirected after ${Date.now() - started} ms (retryTimeout ${retryTimeout} ms)`);
-        break;
-      }
+      const ends = Date.now() + ms - started;
+      const going = next.filter((t) => {
+        const cap = t.outage ? failoverTimeout : retryTimeout;
+        if (ends <= cap) return true;
+        const what = t.outage ? `could not be served for ${Date.now() - started} ms (failoverTimeout ${cap} ms)` : `was still redirected after ${Date.now() - started} ms (retryTimeout ${cap} ms)`;
+        out[t.index] = exhausted(t, what);
+        return false;
+      });
+      if (going.length === 0) break;
+      next.length = 0;
+      next.push(...going);
       await delay(ms);
     }
     if (refresh) await host.refresh().catch(() => undefined);
@@ -229,7 +256,10 @@ async function send<E extends Entry>(host: RedirectHost, tracks: Track<E>[], lan
     // A keyless entry stays with its node (a fan-out part answers for that node).
     const node = t.node ?? (t.entry.slot >= 0 ? host.slotMap.primaryOf(t.entry.slot) : t.visited[t.visited.length - 1]);
     if (node === undefined) {
-      out[t.index] = new ClusterError(`${t.entry.cmd.name}: slot ${t.entry.slot} has no known owner; the slot map is incomplete`, { cause: t.reply });
+      // Its shard lists no serving primary (failing over) or the map has a hole: the next round
+      // waits and refreshes, within the same bounds as any redirect.
+      t.reply = noOwner(t.entry.cmd.name, t.entry.slot, t.reply);
+      sent.push(t);
       continue;
     }
     t.visited.push(node);
@@ -252,8 +282,37 @@ async function send<E extends Entry>(host: RedirectHost, tracks: Track<E>[], lan
   return sent;
 }
 
+export function noOwner(command: string, slot: number, cause?: unknown): ClusterError {
+  return new ClusterError(`${command}: slot ${slot} has no known owner (its shard may be failing over)`, { cause, reason: 'no-owner' });
+}
+
+/**
+ * One wait of the engine's backoff, then a refresh; false (without waiting) when the wait would
+ * end more than `failoverTimeout` after `started` (a slot without a serving primary is an
+ * outage), or the client is closed.
+ */
+export async function waitAndRefresh(host: RedirectHost, started: number, waits: number): Promise<boolean> {
+  const ms = backoff(host.options.retryDelay, waits);
+  if (host.closed || Date.now() + ms - started > host.options.failoverTimeout) return false;
+  await delay(ms);
+  await host.refresh().catch(() => undefined);
+  return true;
+}
+
+/** The slot's owner, waiting and refreshing while none is known; undefined after `failoverTimeout`. */
+export async function awaitOwner(host: RedirectHost, slot: number): Promise<NodeAddress | undefined> {
+  const started = Date.now();
+  for (let waits = 1; host.slotMap.primaryOf(slot) === undefined; waits++) {
+    if (!(await waitAndRefresh(host, started, waits))) return undefined;
+  }
+  return host.slotMap.primaryOf(slot);
+}
+
 function exhausted<E extends Entry>(t: Track<E>, what: string): ClusterError {
   const slot = t.entry.slot >= 0 ? `slot ${t.entry.slot}` : 'a keyless command';
   const last = t.reply instanceof Error ? t.reply.message : String(t.reply);
-  return new ClusterError(`${t.entry.cmd.name}: ${slot} ${what} (nodes: ${t.visited.map(nodeKey).join(' → ')}); last: ${last}`, { cause: t.reply });
+  return new ClusterError(`${t.entry.cmd.name}: ${slot} ${what} (nodes: ${t.visited.map(nodeKey).join(' → ')}); last: ${last}`, {
+    cause: t.reply,
+    reason: t.reply instanceof ClusterError && t.reply.reason === 'no-owner' ? 'no-owner' : 'redirects',
+  });
 }

@@ -25,7 +25,7 @@ import { readTransaction, transactionBlock } from '../batch/transaction.js';
 import { runWatch, type WatchCallback, type WatchOptions } from '../batch/watch.js';
 import type { RedisArg, RespValue } from '../resp/types.js';
 import type { Reply } from './merge.js';
-import { followRedirects, outcomeOf, type Entry, type Lane } from './redirect.js';
+import { awaitOwner, followRedirects, noOwner, outcomeOf, type Entry, type Lane } from './redirect.js';
 import { keySlot } from './slot.js';
 import type { NodeAddress } from './slot-map.js';
 import type { Topology } from './topology.js';
@@ -56,9 +56,12 @@ export function commonSlotOf(what: string, cmds: readonly Command<unknown>[]): n
 async function runUnit(topology: Topology, entry: Entry, lane: Lane<Entry>): Promise<unknown> {
   let node: NodeAddress | undefined = entry.slot < 0 ? topology.anyPrimary() : topology.slotMap.primaryOf(entry.slot);
   if (node === undefined) {
-    await topology.refresh().catch(() => undefined);
-    node = entry.slot < 0 ? topology.anyPrimary() : topology.slotMap.primaryOf(entry.slot);
-    if (node === undefined) throw new ClusterError(`${entry.cmd.name}: slot ${entry.slot} has no known owner`);
+    if (entry.slot >= 0) node = await awaitOwner(topology, entry.slot);
+    else {
+      await topology.refresh().catch(() => undefined);
+      node = topology.anyPrimary();
+    }
+    if (node === undefined) throw noOwner(entry.cmd.name, entry.slot);
   }
   let [reply] = await lane(node, [entry], false);
   if (outcomeOf(reply, entry) !== 'final') [reply] = await followRedirects(topology, [{ entry, reply: reply!, from: node }], lane);

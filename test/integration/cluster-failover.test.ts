@@ -126,7 +126,7 @@ describe.each([defaultFlavour()])('a primary killed under load (%s)', (flavour) 
     // Only calls in flight on the killed node at the kill may fail, and they say they may have run.
     for (const c of otherErrors) {
       expect(c.error, String(c.error)).toBeInstanceOf(ConnectionError);
-      expect((c.error as ConnectionError).written).toBe(true);
+      expect((c.error as ConnectionError).written, String(c.error)).toBe(true);
       expect(c.start).toBeLessThanOrEqual(killedAt + 50);
     }
     expect(slowest).toBeLessThanOrEqual(CALL_BOUND_MS);

@@ -23,7 +23,7 @@ function host(overrides: Partial<RedirectHost['options']> = {}): RedirectHost & 
   const stats: ClusterStats = { moved: 0, ask: 0, tryAgain: 0, clusterDown: 0, refreshes: 0, connectionRetries: 0 };
   const h = {
     learned: 0,
-    options: { maxRedirections: 16, retryDelay: 50, retryTimeout: 2000, mapAddress: (a: NodeAddress) => a, ...overrides },
+    options: { maxRedirections: 16, retryDelay: 50, retryTimeout: 2000, failoverTimeout: 5000, mapAddress: (a: NodeAddress) => a, ...overrides },
     stats,
     get slotMap() {
       return map;
