@@ -84,6 +84,15 @@ function visit(file) {
 }
 for (const file of files) if (!state.has(file)) visit(file);
 
+// The map must name every folder and top-level file of src/ (checked for the real tree only).
+if (process.argv[2] === undefined) {
+  const map = readFileSync(join(ROOT, 'docs', 'architecture.md'), 'utf8');
+  for (const name of readdirSync(SRC)) {
+    const entry = statSync(join(SRC, name)).isDirectory() ? `src/${name}/` : `src/${name}`;
+    if (!map.includes(`\`${entry}`)) problems.push(`docs/architecture.md does not describe ${entry}`);
+  }
+}
+
 if (problems.length > 0) {
   console.error(`check-layers: ${problems.length} problem(s)\n${problems.map((p) => `  ${p}`).join('\n')}`);
   process.exit(1);

@@ -15,6 +15,7 @@
  */
 import type { RedisArg } from '../resp/types.js';
 import { COMMANDS, COMMAND_FLAGS, KEY_SPEC_FLAGS, type KeySpecRow } from './table.generated.js';
+import { isWord, movableKeyFinder, NONE, scanStreamOptions, single, text, toCount, type KeyFinder } from './movable-keys.js';
 
 export type CommandFlag = (typeof COMMAND_FLAGS)[number];
 export type KeySpecFlag = (typeof KEY_SPEC_FLAGS)[number];
@@ -85,7 +86,6 @@ const BLOCKING = FLAG_BIT.get('blocking')!;
 
 // ---- the table, decoded once at load
 
-type KeyFinder = (args: readonly RedisArg[]) => readonly number[];
 
 const REQUEST_POLICIES: ReadonlySet<string> = new Set<RequestPolicy>(['all_nodes', 'all_shards', 'multi_shard', 'special']);
 const RESPONSE_POLICIES: ReadonlySet<string> = new Set<ResponsePolicy>([
@@ -172,10 +172,6 @@ for (const [name, arity, flags, , , , tips, keySpecs] of COMMANDS) {
   parent.subcommands.set(word.toUpperCase(), spec);
 }
 
-function text(arg: RedisArg): string {
-  return typeof arg === 'string' ? arg : String(arg);
-}
-
 function resolve(name: string, args: readonly RedisArg[]): Spec | undefined {
   const spec = byName.get(name) ?? byName.get(name.toLowerCase());
   if (spec === undefined || spec.subcommands === null || args.length === 0) return spec;
@@ -191,12 +187,6 @@ export function lookupCommand(name: string, args: readonly RedisArg[]): CommandS
 
 // ---- key positions
 
-const NONE: readonly number[] = Object.freeze([]);
-const SINGLE: ReadonlyArray<readonly number[]> = Array.from({ length: 16 }, (_, i) => Object.freeze([i]));
-
-function single(i: number): readonly number[] {
-  return i < SINGLE.length ? SINGLE[i]! : [i];
-}
 
 /** Indexes into args of every key of the command; empty for keyless and unknown commands. */
 export function commandKeyIndexes(name: string, args: readonly RedisArg[]): readonly number[] {
@@ -255,24 +245,8 @@ export function isBlocking(name: string, args: readonly RedisArg[]): boolean {
 }
 
 function compile(spec: Spec): KeyFinder {
-  switch (spec.name) {
-    case 'eval':
-    case 'evalsha':
-    case 'eval_ro':
-    case 'evalsha_ro':
-    case 'fcall':
-    case 'fcall_ro':
-      return scriptKeys;
-    case 'xread':
-    case 'xreadgroup':
-      return streamKeys;
-    case 'sort':
-      return sortKeys;
-    case 'sort_ro':
-      return firstArgKey;
-    case 'migrate':
-      return migrateKeys;
-  }
+  const movable = movableKeyFinder(spec.name);
+  if (movable !== undefined) return movable;
   const usable = spec.keySpecs.filter((k) => k.begin.kind !== 'unknown' && k.find.kind !== 'unknown');
   if (usable.length === 0) return () => NONE;
   const fixed = fixedPositions(usable);
@@ -343,103 +317,4 @@ function keysFromSpecs(specs: readonly KeySpec[], args: readonly RedisArg[]): nu
     for (let i = first; i <= last && i < argc; i += step) out.push(i - 1);
   }
   return out;
-}
-
-/** Case-insensitive match of an argument against an upper-case keyword. */
-function isWord(arg: RedisArg, upper: string): boolean {
-  if (typeof arg === 'number') return false;
-  if (arg.length !== upper.length) return false;
-  return (typeof arg === 'string' ? arg : arg.toString('latin1')).toUpperCase() === upper;
-}
-
-/** A non-negative integer argument, or -1. */
-function toCount(arg: RedisArg): number {
-  const n = typeof arg === 'number' ? arg : Number(text(arg));
-  return Number.isSafeInteger(n) && n >= 0 ? n : -1;
-}
-
-function isEmpty(arg: RedisArg): boolean {
-  return typeof arg !== 'number' && arg.length === 0;
-}
-
-function positions(from: number, count: number): readonly number[] {
-  if (count <= 0) return NONE;
-  if (count === 1) return single(from);
-  const out = new Array<number>(count);
-  for (let i = 0; i < count; i++) out[i] = from + i;
-  return out;
-}
-
-// ---- the hand-written switch
-
-/** EVAL script numkeys k1 … a1 … (and EVALSHA, *_RO, FCALL, FCALL_RO). */
-function scriptKeys(args: readonly RedisArg[]): readonly number[] {
-  if (args.length < 2) return NONE;
-  const n = toCount(args[1]!);
-  return positions(2, Math.min(n, args.length - 2));
-}
-
-/**
- * XREAD [COUNT n] [BLOCK ms] STREAMS k1 … kn id1 … idn
- * XREADGROUP GROUP g c [COUNT n] [BLOCK ms] [NOACK] STREAMS k1 … kn id1 … idn
- * Walking the options (instead of searching for the word STREAMS) keeps a group or consumer
- * named "streams" from being taken for the keyword.
- */
-function scanStreamOptions(args: readonly RedisArg[]): { streams: number; block: boolean } {
-  let block = false;
-  for (let i = 0; i < args.length; ) {
-    const word = args[i]!;
-    if (isWord(word, 'STREAMS')) return { streams: i, block };
-    if (isWord(word, 'COUNT')) i += 2;
-    else if (isWord(word, 'BLOCK')) {
-      block = true;
-      i += 2;
-    } else if (isWord(word, 'GROUP')) i += 3;
-    else if (isWord(word, 'NOACK')) i += 1;
-    else break;
-  }
-  return { streams: -1, block };
-}
-
-function streamKeys(args: readonly RedisArg[]): readonly number[] {
-  const { streams } = scanStreamOptions(args);
-  if (streams === -1) return NONE;
-  const rest = args.length - streams - 1;
-  return positions(streams + 1, Math.floor(rest / 2));
-}
-
-function firstArgKey(args: readonly RedisArg[]): readonly number[] {
-  return args.length > 0 ? SINGLE[0]! : NONE;
-}
-
-/** SORT key [BY p] [LIMIT off n] [GET p …] [ASC|DESC] [ALPHA] [STORE dest] */
-function sortKeys(args: readonly RedisArg[]): readonly number[] {
-  if (args.length === 0) return NONE;
-  for (let i = 1; i < args.length; ) {
-    const word = args[i]!;
-    if (isWord(word, 'STORE')) return i + 1 < args.length ? [0, i + 1] : SINGLE[0]!;
-    if (isWord(word, 'BY') || isWord(word, 'GET')) i += 2;
-    else if (isWord(word, 'LIMIT')) i += 3;
-    else if (isWord(word, 'ASC') || isWord(word, 'DESC') || isWord(word, 'ALPHA')) i += 1;
-    else break;
-  }
-  return SINGLE[0]!;
-}
-
-/**
- * MIGRATE host port key db timeout [COPY] [REPLACE] [AUTH pw | AUTH2 user pw] [KEYS k …]
- * One key at args[2], or, when that is empty, every key after KEYS.
- */
-function migrateKeys(args: readonly RedisArg[]): readonly number[] {
-  if (args.length < 5) return NONE;
-  if (!isEmpty(args[2]!)) return SINGLE[2]!;
-  for (let i = 5; i < args.length; ) {
-    const word = args[i]!;
-    if (isWord(word, 'KEYS')) return positions(i + 1, args.length - i - 1);
-    if (isWord(word, 'COPY') || isWord(word, 'REPLACE')) i += 1;
-    else if (isWord(word, 'AUTH')) i += 2;
-    else if (isWord(word, 'AUTH2')) i += 3;
-    else break;
-  }
-  return NONE;
 }
