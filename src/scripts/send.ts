@@ -22,7 +22,7 @@
  */
 import { PipelineError, ReplyError } from '../errors.js';
 import type { Command, LibraryRef, ScriptRef } from '../commands/command.js';
-import type { Connection } from '../connection/connection.js';
+import type { BatchOptions, Connection } from '../connection/connection.js';
 import type { RespValue } from '../resp/types.js';
 import { forgetLibrary, forgetScript, holdsLibrary, holdsScript, markLibrary, markScript } from './known.js';
 
@@ -116,7 +116,10 @@ function settleLoads(conn: ScriptConnection, loads: readonly Load[], replies: re
   for (let j = 0; j < loads.length; j++) {
     const l = loads[j]!;
     const r = replies[offset + j];
-    if (r instanceof ReplyError && !cannotLoadHere(l, r)) {
+    if (r instanceof Error && !(r instanceof ReplyError)) {
+      // No reply (the connection was lost): whether it loaded is unknown, so it is not held.
+      unmark(conn, l);
+    } else if (r instanceof ReplyError && !cannotLoadHere(l, r)) {
       unmark(conn, l);
       (failed ??= new Map()).set(keyOf(l), r);
     } else {
@@ -135,12 +138,12 @@ function cannotLoadHere(l: Load, error: ReplyError): boolean {
   return l.kind === 'library' && error.kind === 'readonly';
 }
 
-async function sendWithLoads(conn: ScriptConnection, cmds: readonly Command<unknown>[], repair: boolean): Promise<unknown[]> {
+async function sendWithLoads(conn: ScriptConnection, cmds: readonly Command<unknown>[], repair: boolean, options?: BatchOptions): Promise<unknown[]> {
   const loads = pendingLoads(conn, cmds);
   const n = loads.length;
   let replies: unknown[];
   try {
-    replies = await conn.sendBatch(n === 0 ? cmds : [...loads.map((l) => l.command), ...cmds]);
+    replies = await conn.sendBatch(n === 0 ? cmds : [...loads.map((l) => l.command), ...cmds], options);
   } catch (error) {
     for (const l of loads) unmark(conn, l);
     throw withoutLoads(error, n, cmds.length);
@@ -160,7 +163,7 @@ async function sendWithLoads(conn: ScriptConnection, cmds: readonly Command<unkn
   const retry = again.map((i) => cmds[i]!);
   let second: unknown[];
   try {
-    second = await sendWithLoads(conn, retry, false);
+    second = await sendWithLoads(conn, retry, false, options);
   } catch (error) {
     const written = error instanceof PipelineError ? error.written : 0;
     const cause = error instanceof PipelineError ? (error.cause ?? error) : error;
@@ -176,11 +179,11 @@ async function sendWithLoads(conn: ScriptConnection, cmds: readonly Command<unkn
  * ReplyError (like `conn.sendBatch`). Loads what the commands need in front of them, in the same
  * write; a command answered NOSCRIPT or "function not found" is loaded and re-run once, after the
  * rest of the batch, and its result put back at its index. Without scripts or libraries this is
- * exactly `conn.sendBatch(cmds)`.
+ * exactly `conn.sendBatch(cmds, options)`.
  */
-export function sendPipeline(conn: ScriptConnection, cmds: readonly Command<unknown>[]): Promise<unknown[]> {
-  for (let i = 0; i < cmds.length; i++) if (carriesLoad(cmds[i]!)) return sendWithLoads(conn, cmds, true);
-  return conn.sendBatch(cmds);
+export function sendPipeline(conn: ScriptConnection, cmds: readonly Command<unknown>[], options?: BatchOptions): Promise<unknown[]> {
+  for (let i = 0; i < cmds.length; i++) if (carriesLoad(cmds[i]!)) return sendWithLoads(conn, cmds, true, options);
+  return conn.sendBatch(cmds, options);
 }
 
 /**
@@ -210,7 +213,7 @@ async function runOne<T>(conn: ScriptConnection, cmd: Command<T>): Promise<T> {
 async function single<T>(conn: ScriptConnection, cmd: Command<T>, repair: boolean): Promise<T> {
   let results: unknown[];
   try {
-    results = await sendWithLoads(conn, [cmd as Command<unknown>], repair);
+    results = await sendWithLoads(conn, [cmd as Command<unknown>], repair, cmd.signal === undefined ? undefined : { signal: cmd.signal });
   } catch (error) {
     // A lone command fails the way conn.send fails it, not as a one-entry pipeline.
     throw error instanceof PipelineError && error.cause !== undefined ? error.cause : error;
@@ -232,14 +235,16 @@ async function single<T>(conn: ScriptConnection, cmd: Command<T>, repair: boolea
  * otherwise with a plain FUNCTION LOAD, which the server refuses cheaply ("already exists",
  * ignored) unless the library was deleted meanwhile, in which case it loads it back.
  */
-export function sendTransaction(conn: ScriptConnection, cmds: readonly Command<unknown>[], block: readonly Command<unknown>[]): Promise<unknown[]> {
+export function sendTransaction(conn: ScriptConnection, cmds: readonly Command<unknown>[], block: readonly Command<unknown>[], signal?: AbortSignal): Promise<unknown[]> {
   // Both arguments are command arrays: catch them swapped before anything is written.
   if (block[block.length - 1]?.name !== 'EXEC') return Promise.reject(new TypeError('sendTransaction(conn, cmds, block): the block must end with EXEC'));
-  for (let i = 0; i < cmds.length; i++) if (carriesLoad(cmds[i]!)) return transactionWithLoads(conn, cmds, block);
-  return conn.sendBatch(block);
+  // A MULTI block is all or nothing: never errors in place.
+  const options = signal === undefined ? undefined : { signal };
+  for (let i = 0; i < cmds.length; i++) if (carriesLoad(cmds[i]!)) return transactionWithLoads(conn, cmds, block, options);
+  return conn.sendBatch(block, options);
 }
 
-async function transactionWithLoads(conn: ScriptConnection, cmds: readonly Command<unknown>[], block: readonly Command<unknown>[]): Promise<unknown[]> {
+async function transactionWithLoads(conn: ScriptConnection, cmds: readonly Command<unknown>[], block: readonly Command<unknown>[], options: BatchOptions | undefined): Promise<unknown[]> {
   const at = block.findIndex((c) => c.name === 'MULTI');
   if (at === -1) throw new TypeError('sendTransaction(conn, cmds, block): the block has no MULTI');
   const loads: Load[] = [];
@@ -254,7 +259,7 @@ async function transactionWithLoads(conn: ScriptConnection, cmds: readonly Comma
   const n = loads.length;
   let replies: unknown[];
   try {
-    replies = await conn.sendBatch([...block.slice(0, at + 1), ...loads.map((l) => l.command), ...block.slice(at + 1)]);
+    replies = await conn.sendBatch([...block.slice(0, at + 1), ...loads.map((l) => l.command), ...block.slice(at + 1)], options);
   } catch (error) {
     throw withoutLoads(error, n, block.length);
   }
