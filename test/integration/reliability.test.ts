@@ -6,8 +6,8 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { AbortError, ConnectionError, createClient, PipelineError, type Client } from '../../src/index.js';
-import { standaloneTarget } from '../harness/context.js';
+import { AbortError, ConnectionError, createClient, createCluster, PipelineError, type Client, type Cluster } from '../../src/index.js';
+import { clusterSeeds, standaloneTarget } from '../harness/context.js';
 import { startProxy, type Proxy } from '../harness/proxy.js';
 import { encodedLength, waitUntil, within } from '../harness/wait.js';
 
@@ -16,7 +16,7 @@ const k = (name: string): string => `reliability:${randomUUID()}:${name}`;
 const settle = (p: Promise<unknown>): Promise<unknown> => p.then((v) => v, (e: unknown) => e);
 
 const proxies: Proxy[] = [];
-const clients: Client[] = [];
+const clients: Array<Client | Cluster> = [];
 afterAll(async () => {
   for (const c of clients) c.disconnect();
   await Promise.all(proxies.map((p) => p.close()));
@@ -89,6 +89,45 @@ describe('issue 12 item 1: a half-open connection is detected and replaced', () 
     await c.rpush(list, 'x');
     expect(await within(popped, 2000, 'BLPOP')).toEqual({ key: list, element: 'x' });
     expect(proxy.accepted).toBe(2);
+  });
+});
+
+describe('issue 12 item 1: a half-open node connection in a cluster', () => {
+  it('issue 12 item 1: cluster: every node blackholed: calls settle, the topology is refreshed, every key is served again by value', async () => {
+    const interval = 200;
+    // A proxy in front of every node; natMap sends the cluster's announced addresses through them.
+    const natMap: Record<string, { host: string; port: number }> = {};
+    const nodeProxies: Proxy[] = [];
+    for (const seed of clusterSeeds()) {
+      const proxy = await startProxy({ target: seed });
+      proxies.push(proxy);
+      nodeProxies.push(proxy);
+      natMap[`${seed.host}:${seed.port}`] = { host: proxy.host, port: proxy.port };
+    }
+    const cluster = createCluster({
+      nodes: nodeProxies.map((p) => ({ host: p.host, port: p.port })),
+      natMap,
+      healthCheckInterval: interval,
+      reconnect: { initialDelay: 20, maxDelay: 100, jitter: 0 },
+    });
+    clients.push(cluster);
+    cluster.on('error', () => undefined);
+    await cluster.connect();
+    const keys = Array.from({ length: 30 }, (_, i) => k(`c${i}`));
+    for (const key of keys) await cluster.set(key, key);
+    const refreshes = cluster.stats.refreshes;
+    const started = Date.now();
+    // Every connection open now goes silent (both directions); connections opened later work.
+    for (const p of nodeProxies) p.blackhole();
+    const during = await within(Promise.all(keys.map((key) => settle(cluster.get(key)))), 6 * interval + 3000, 'GETs on blackholed nodes');
+    for (let i = 0; i < keys.length; i++) {
+      // A read may be retried on the new connection; otherwise the connection's error says why.
+      if (during[i] !== keys[i]) expect(during[i]).toBeInstanceOf(ConnectionError);
+    }
+    await waitUntil('a topology refresh after the replaced connections', () => cluster.stats.refreshes > refreshes, 3000);
+    const after = await within(Promise.all(keys.map((key) => cluster.get(key))), 3000, 'GETs after recovery');
+    expect(after).toEqual(keys);
+    console.log(`[issue 12 item 1] cluster: every node half-open, all keys served again after ${Date.now() - started} ms (healthCheckInterval ${interval} ms)`);
   });
 });
 
