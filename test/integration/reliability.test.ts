@@ -10,6 +10,7 @@ import { AbortError, ConnectionError, createClient, createCluster, PipelineError
 import { clusterSeeds, standaloneTarget } from '../harness/context.js';
 import { startProxy, type Proxy } from '../harness/proxy.js';
 import { encodedLength, waitUntil, within } from '../harness/wait.js';
+import { redisCli } from '../harness/servers.js';
 
 const k = (name: string): string => `reliability:${randomUUID()}:${name}`;
 
@@ -169,6 +170,30 @@ describe('issue 12 item 5: a pipeline that meets a lost connection settles every
     expect(await within(c.mget(keys), 3000, 'MGET after')).toEqual(keys);
   });
 
+  it('issue 12 item 5: a sliced pipeline cut mid-reply: every entry is its own value or a ConnectionError saying whether it was written', async () => {
+    const { c, proxy } = await throughProxy({ maxBatch: 5 });
+    const ids = Array.from({ length: 30 }, (_, i) => `id-${i}-${randomUUID()}`);
+    let offset = 0;
+    for (let i = 0; i < 5; i++) offset += bulkLength(ids[i]!);
+    // The first slice is answered, the cut falls three bytes into the second slice's replies.
+    proxy.cutAfter(offset + 3, { direction: 'down' });
+    const p = c.pipeline();
+    for (const id of ids) p.echo(id);
+    const results = (await within(p.exec(), 3000, 'the cut pipeline')) as unknown[];
+    expect(results.slice(0, 5)).toEqual(ids.slice(0, 5));
+    for (const r of results.slice(5, 10)) expect((r as ConnectionError).written).toBe(true);
+    let notSent = 0;
+    for (let i = 10; i < ids.length; i++) {
+      const r = results[i];
+      if (r === ids[i]) continue;
+      expect(r).toBeInstanceOf(ConnectionError);
+      if (!(r as ConnectionError).written) notSent++;
+    }
+    // Slices issued after the loss was known were not sent at all.
+    expect(notSent).toBeGreaterThan(0);
+    expect(await within(c.echo('next'), 3000, 'the next command')).toBe('next');
+  });
+
   it('issue 12 item 5: a MULTI block cut mid-reply stays all-or-nothing (PipelineError, every entry written)', async () => {
     const { c, proxy } = await throughProxy();
     const counter = k('counter');
@@ -267,5 +292,52 @@ describe('issue 12 item 6: per-command cancellation with an AbortSignal', () => 
     proxy.setDelay(0);
     // The written block ran whole, the pipeline's INCR too: 3.
     expect(await c.get(counter)).toBe('3');
+  });
+  it('issue 12 item 6: aborted while held (maxInFlight reached, or the offline queue while reconnecting): never sent', async () => {
+    const { c, proxy } = await throughProxy({ maxInFlight: 2, reconnect: { initialDelay: 20, maxDelay: 50, jitter: 0 } });
+    const counter = k('counter');
+    proxy.setDelay(100);
+    const ahead = [c.echo('a'), c.echo('b')];
+    const ac = new AbortController();
+    const held = settle(c.withOptions({ signal: ac.signal }).incr(counter));
+    await waitUntil('the two ahead are written', () => proxy.buffered > 0, 2000);
+    ac.abort();
+    const e = await within(held, 100, 'the held command');
+    expect(e).toBeInstanceOf(AbortError);
+    expect((e as AbortError).written).toBe(false);
+    expect(await Promise.all(ahead)).toEqual(['a', 'b']);
+    proxy.setDelay(0);
+    // The offline queue: the link is down while the command waits for a new connection.
+    proxy.pause();
+    proxy.cutAll();
+    await waitUntil('reconnecting', () => c.status !== 'ready', 2000);
+    const ac2 = new AbortController();
+    const offline = settle(c.withOptions({ signal: ac2.signal }).incr(counter));
+    const after = c.echo('after');
+    ac2.abort();
+    const e2 = await within(offline, 100, 'the offline command');
+    expect((e2 as AbortError).written).toBe(false);
+    proxy.resume();
+    expect(await within(after, 3000, 'the command after')).toBe('after');
+    expect(await c.get(counter)).toBeNull();
+  });
+
+  it('issue 12 item 6: an aborted blocking command gives its pooled connection up: no BLPOP stays blocked to take a later element', async () => {
+    const name = `abort-${randomUUID().slice(0, 8)}`;
+    const { c } = await throughProxy({ clientName: name });
+    const blocked = async (): Promise<number> =>
+      (await redisCli(standaloneTarget().port, 'CLIENT', 'LIST')).split('\n').filter((l) => l.includes(`name=${name} `) && l.includes('cmd=blpop')).length;
+    const list = k('list');
+    const ac = new AbortController();
+    const popped = settle(c.withOptions({ signal: ac.signal }).blpop(list, 0));
+    await waitUntil('the BLPOP is blocked on the server', async () => (await blocked()) === 1, 3000);
+    ac.abort();
+    const e = await within(popped, 100, 'the aborted BLPOP');
+    expect(e).toBeInstanceOf(AbortError);
+    expect((e as AbortError).written).toBe(true);
+    // Its connection is closed, so the server lets it go; nothing is left to take the next element.
+    await waitUntil('the aborted BLPOP is gone from the server', async () => (await blocked()) === 0, 3000);
+    await c.rpush(list, 'kept');
+    expect(await within(c.blpop(list, 1), 3000, 'BLPOP after')).toEqual({ key: list, element: 'kept' });
   });
 });
