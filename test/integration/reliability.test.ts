@@ -340,4 +340,24 @@ describe('issue 12 item 6: per-command cancellation with an AbortSignal', () => 
     await c.rpush(list, 'kept');
     expect(await within(c.blpop(list, 1), 3000, 'BLPOP after')).toEqual({ key: list, element: 'kept' });
   });
+  it('issue 12 item 6: cluster exec({ signal }): aborted before exec never sent; aborted after, rejected at once', async () => {
+    const cluster = createCluster({ nodes: clusterSeeds() });
+    clients.push(cluster);
+    await cluster.connect();
+    const counter = k('{c}counter');
+    const already = new AbortController();
+    already.abort();
+    const e1 = await settle(cluster.pipeline().incr(counter).exec({ signal: already.signal }));
+    expect((e1 as AbortError).written).toBe(false);
+    const e2 = await settle(cluster.multi().incr(counter).exec({ signal: already.signal }));
+    expect((e2 as AbortError).written).toBe(false);
+    expect(await cluster.get(counter)).toBeNull();
+    const ac = new AbortController();
+    const slow = settle(cluster.pipeline().echo('x').exec({ signal: ac.signal }));
+    ac.abort();
+    const e3 = await within(slow, 100, 'the aborted cluster pipeline');
+    expect(e3).toBeInstanceOf(AbortError);
+    expect((e3 as AbortError).written).toBe(true);
+    expect(await cluster.incr(counter)).toBe(1);
+  });
 });
