@@ -11,6 +11,7 @@
  *   ProtocolError         'SLOTLINE_PROTOCOL'           the byte stream is not RESP
  *   ConnectionError       'SLOTLINE_CONNECTION'         no reply because of the connection
  *   TimeoutError          'SLOTLINE_TIMEOUT'            no reply in time
+ *   AbortError            'SLOTLINE_ABORTED'            the caller's AbortSignal fired
  *   PipelineError         'SLOTLINE_PIPELINE'           a batch failed as a whole
  *   WatchConflictError    'SLOTLINE_WATCH_CONFLICT'     watch() ran out of attempts
  *   CrossSlotError        'SLOTLINE_CROSSSLOT'          keys of one atomic unit in two slots
@@ -56,6 +57,7 @@ export type SlotlineErrorCode =
   | 'SLOTLINE_PROTOCOL'
   | 'SLOTLINE_CONNECTION'
   | 'SLOTLINE_TIMEOUT'
+  | 'SLOTLINE_ABORTED'
   | 'SLOTLINE_PIPELINE'
   | 'SLOTLINE_WATCH_CONFLICT'
   | 'SLOTLINE_CROSSSLOT'
@@ -202,6 +204,7 @@ export type ConnectionErrorReason =
   | 'offline-queue-full' // disconnected and the offline queue is full
   | 'client-closed' // close()/disconnect() was called
   | 'backpressure' // too many commands in flight and failFast was asked
+  | 'unresponsive' // the connection stopped answering without closing (half-open): replaced
   | 'reconnect-gave-up';
 
 /** A command could not get a reply because of the connection, not the server's answer. */
@@ -226,6 +229,29 @@ export class TimeoutError extends SlotlineError {
   constructor(message: string, timeoutMs: number) {
     super(message);
     this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
+ * The caller's AbortSignal fired before the reply. `written` false: the command (or batch) was
+ * never sent. True: it was written and may have run; its late reply is read and dropped.
+ * `cause` is the signal's reason.
+ */
+export class AbortError extends SlotlineError {
+  override name = 'AbortError';
+  override readonly code = 'SLOTLINE_ABORTED';
+  /** The command's name, or 'Batch of N'. */
+  readonly command: string;
+  readonly written: boolean;
+  constructor(command: string, written: boolean, reason?: unknown) {
+    super(
+      written
+        ? `${command} aborted after it was written: it may or may not have run; its reply will be dropped`
+        : `${command} aborted before it was written: it was not sent`,
+      { cause: reason },
+    );
+    this.command = command;
+    this.written = written;
   }
 }
 

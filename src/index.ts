@@ -2,7 +2,7 @@
  * The public surface of slotline: what a user calls, or names in a type. Nothing else is part of
  * the API; tests reach internals through their source paths.
  */
-export { createClient, Client, type ClientEvents } from './client/client.js';
+export { createClient, Client, type ClientEvents, type CallOptions } from './client/client.js';
 export type { ClientOptions, ReconnectOptions } from './connection/options.js';
 export { createCluster, Cluster, type ClusterEvents } from './cluster/cluster.js';
 export type { ClusterOptions, NatMap } from './cluster/options.js';
@@ -38,6 +38,7 @@ export {
   ConnectionError,
   TimeoutError,
   PipelineError,
+  AbortError,
   WatchConflictError,
   CrossSlotError,
   ClusterError,

@@ -5,7 +5,7 @@
  * The builder's type accumulates each command's reply type: `.set(..).get(..)` execs to
  * `[string | null | ReplyError, string | null | ReplyError]`.
  */
-import { ArgumentTypeError, UsageError, type ReplyError } from '../errors.js';
+import { AbortError, ArgumentTypeError, UsageError, type ReplyError } from '../errors.js';
 import type { Command, PreparedCommand } from '../commands/command.js';
 import { batchRefusal, type CommandPath } from '../commands/connection-state.js';
 import { CommandMethods } from '../commands/methods.js';
@@ -15,6 +15,12 @@ import type { RedisArg } from '../resp/types.js';
 export interface ExecOptions {
   /** Reject with the first error reply (after every reply arrived) instead of keeping errors in place. */
   raiseOnError?: boolean;
+  /**
+   * Cancels the batch. Aborted before it was written: never sent, exec() rejects with AbortError
+   * (written: false). After: exec() rejects at once with AbortError (written: true); the late
+   * replies are read and dropped. A MULTI block is written whole, so it ran whole or not at all.
+   */
+  signal?: AbortSignal;
 }
 
 /** Runs collected commands. Implemented by each client kind. */
@@ -22,9 +28,36 @@ export interface BatchExecutor {
   /** Where the commands go: decides which of them are refused (see commands/connection-state.ts). */
   readonly path: CommandPath;
   /** Not atomic: one result per command in order, error replies in place. */
-  pipeline(cmds: readonly Command<unknown>[]): Promise<unknown[]>;
+  pipeline(cmds: readonly Command<unknown>[], signal?: AbortSignal): Promise<unknown[]>;
   /** MULTI/EXEC: results in order (exec-time errors in place); null when a WATCHed key changed. */
-  transaction(cmds: readonly Command<unknown>[]): Promise<unknown[] | null>;
+  transaction(cmds: readonly Command<unknown>[], signal?: AbortSignal): Promise<unknown[] | null>;
+  /**
+   * True when the executor hands the signal to the connection, which keeps an aborted batch off
+   * the wire. Otherwise exec() only races the signal: on abort it rejects at once with
+   * AbortError written: true (the batch may still be sent), and its result is dropped.
+   */
+  readonly abortable?: boolean;
+}
+
+/** Runs `run` under `signal` (see ExecOptions.signal and BatchExecutor.abortable). */
+function underSignal<T>(executor: BatchExecutor, what: string, signal: AbortSignal | undefined, run: (signal?: AbortSignal) => Promise<T>): Promise<T> {
+  if (signal === undefined) return run();
+  if (signal.aborted) return Promise.reject(new AbortError(what, false, signal.reason));
+  if (executor.abortable === true) return run(signal);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new AbortError(what, true, signal.reason));
+    signal.addEventListener('abort', onAbort, { once: true });
+    run().then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
 }
 
 /** A command given as data: `['set', 'a', '1']`. */
@@ -131,7 +164,8 @@ export class Pipeline<Acc extends unknown[] = []> extends CommandBatch<PipelineK
     const refused = this.refusal('pipeline');
     if (refused !== undefined) throw refused;
     if (this.collected.length === 0) return [] as unknown as Acc;
-    const results = (await this.executor.pipeline(this.collected)) as Acc;
+    const cmds = this.collected;
+    const results = (await underSignal(this.executor, `Batch of ${cmds.length}`, options?.signal, (signal) => this.executor.pipeline(cmds, signal))) as Acc;
     return options?.raiseOnError ? raiseFirst(results) : results;
   }
 }
@@ -155,7 +189,8 @@ export class Multi<Acc extends unknown[] = []> extends CommandBatch<MultiKind<Ac
     this.#done = true;
     const refused = this.refusal('multi');
     if (refused !== undefined) throw refused;
-    const results = await this.executor.transaction(this.collected);
+    const cmds = this.collected;
+    const results = await underSignal(this.executor, `Batch of ${cmds.length + 2}`, options?.signal, (signal) => this.executor.transaction(cmds, signal));
     if (results === null) return null as unknown as Acc;
     return options?.raiseOnError ? raiseFirst(results as Acc) : (results as Acc);
   }

@@ -39,9 +39,10 @@ export class WatchTransaction extends CommandMethods<AsPromise> {
     this.#conn = conn;
     this.#executor = {
       path: 'watch',
-      pipeline: (cmds) => sendPipeline(conn, cmds),
-      transaction: async (cmds) => {
-        const outcome = readTransaction(await sendTransaction(conn, cmds, transactionBlock(cmds)), cmds);
+      abortable: true,
+      pipeline: (cmds, signal) => sendPipeline(conn, cmds, { signal }),
+      transaction: async (cmds, signal) => {
+        const outcome = readTransaction(await sendTransaction(conn, cmds, transactionBlock(cmds), { signal }), cmds);
         if (outcome.kind === 'ran') return outcome.results;
         if (outcome.kind === 'watch-aborted') return null;
         throw outcome.error;

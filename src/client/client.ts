@@ -4,6 +4,7 @@
  * Thin on purpose: commands are built in commands/, written in connection/, batched in batch/.
  */
 import { EventEmitter } from 'node:events';
+import { InvalidOptionError } from '../errors.js';
 import type { Command, RedisKey } from '../commands/command.js';
 import { CommandMethods } from '../commands/methods.js';
 import type { Apply, AsPromise } from '../commands/keyspace-methods.js';
@@ -95,11 +96,25 @@ export class Client extends CommandMethods<AsPromise> {
     return this.#pool;
   }
 
+  /**
+   * The typed methods and `call()` with per-call options:
+   * `await client.withOptions({ signal }).get(key)`. Cheap (one small object); the options
+   * apply to every command issued through it. See CallOptions.
+   */
+  withOptions(options: CallOptions): CommandMethods<AsPromise> {
+    if (options === null || typeof options !== 'object') throw new InvalidOptionError('withOptions', 'withOptions() takes an object such as { signal }');
+    const { signal } = options;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidOptionError('signal', 'Option signal must be an AbortSignal');
+    return new WithOptions((cmd) => this._run(signal === undefined ? cmd : { ...cmd, signal }));
+  }
+
   readonly #executor: BatchExecutor = {
     path: 'client',
-    pipeline: (cmds) => runSliced(cmds, this.#options.maxBatch, (slice) => sendPipeline(this.#conn, slice)),
-    transaction: async (cmds) => {
-      const replies = await sendTransaction(this.#conn, cmds, transactionBlock(cmds));
+    abortable: true,
+    // A pipeline keeps errors in place: a lost connection leaves the replies that arrived.
+    pipeline: (cmds, signal) => runSliced(cmds, this.#options.maxBatch, (slice) => sendPipeline(this.#conn, slice, { errorsInPlace: true, signal })),
+    transaction: async (cmds, signal) => {
+      const replies = await sendTransaction(this.#conn, cmds, transactionBlock(cmds), { signal });
       const outcome = readTransaction(replies, cmds);
       switch (outcome.kind) {
         case 'ran':
@@ -130,6 +145,28 @@ export class Client extends CommandMethods<AsPromise> {
    */
   watch<R extends unknown[]>(keys: RedisKey | readonly RedisKey[], fn: WatchCallback<R>, options?: WatchOptions): Promise<R | null> {
     return runWatch(this.#poolOf(), keys, fn, options);
+  }
+}
+
+/** Options for the commands issued through `client.withOptions(...)`. */
+export interface CallOptions {
+  /**
+   * Cancels the command. Aborted before it was written: never sent, rejects with AbortError
+   * (written: false). After: rejects at once with AbortError (written: true, it may have run);
+   * its late reply is read and dropped, never handed to another command.
+   */
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** The client's commands, with the per-call options of withOptions() applied. */
+class WithOptions extends CommandMethods<AsPromise> {
+  readonly #run: <T>(cmd: Command<T>) => Promise<T>;
+  constructor(run: <T>(cmd: Command<T>) => Promise<T>) {
+    super();
+    this.#run = run;
+  }
+  protected _run<T>(cmd: Command<T>): Apply<AsPromise, T> {
+    return this.#run(cmd);
   }
 }
 

@@ -54,7 +54,7 @@ export function sharedLane<E extends Entry>(topology: Topology): Lane<E> {
   return async (node, entries, asking) => {
     const cmds = entries.map((e) => e.cmd);
     try {
-      return (await sendEach(topology.connection(node), cmds, asking)) as Reply[];
+      return (await sendEach(topology.connection(node), cmds, { asking })) as Reply[];
     } catch (error) {
       return cmds.map(() => (error instanceof Error ? error : new Error(String(error))));
     }

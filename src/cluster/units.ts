@@ -79,7 +79,7 @@ export async function runTransaction(topology: Topology, cmds: readonly Command<
   const lane: Lane<Entry> = async (node, _entries, asking) => {
     let replies: unknown[];
     try {
-      replies = await sendTransaction(topology.connection(node), cmds, block, asking);
+      replies = await sendTransaction(topology.connection(node), cmds, block, { asking });
     } catch (error) {
       // Any part of the block written: it may have run (EXEC included), so it is never re-sent.
       return [entryFailure(error, error instanceof PipelineError && error.written > 0)];
@@ -112,7 +112,7 @@ export function runBlocking<T>(topology: Topology, cmd: Command<T>): Promise<T> 
     } catch (error) {
       return [entryFailure(error, false)];
     }
-    const [reply] = await sendEach(conn, [entries[0]!.cmd], asking);
+    const [reply] = await sendEach(conn, [entries[0]!.cmd], { asking });
     // A reply error leaves the connection clean; a lost or timed-out one leaves it in doubt.
     if (reply instanceof ReplyError || !(reply instanceof Error)) await pool.release(conn).catch(() => undefined);
     else await pool.destroy(conn).catch(() => undefined);

@@ -46,6 +46,8 @@ export interface Command<T = RespValue> extends PreparedCommand<T> {
   readonly script?: ScriptRef | undefined;
   /** Set by runFunction: senders in scripts/ load the library when the server lacks the function. */
   readonly library?: LibraryRef | undefined;
+  /** Per-call cancellation (`client.withOptions({ signal })`); see AbortError. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 export function command<T = RespValue>(

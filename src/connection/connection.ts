@@ -18,18 +18,25 @@
  */
 import { EventEmitter } from 'node:events';
 import type net from 'node:net';
-import { ConnectionError } from '../errors.js';
+import { AbortError, ConnectionError } from '../errors.js';
 import { checkArgs } from '../resp/encoder.js';
 import type { RespValue } from '../resp/types.js';
 import type { Command } from '../commands/command.js';
 import { channels, redactArgs } from '../diagnostics.js';
 import { backoffDelay, type ResolvedOptions } from './options.js';
 import { handshake, settingsOf, type HandshakeSettings } from './handshake.js';
-import { NO_ARGS, batchOf, single } from './queue.js';
+import { NO_ARGS, abortUnit, batchOf, single } from './queue.js';
 import { dial, timeLimit } from './socket.js';
 import { Wire, type ConnectionStatus } from './wire.js';
 
 export type { ConnectionStatus } from './wire.js';
+
+export interface BatchOptions {
+  /** Once written, an entry without a reply holds its error in place instead of failing the batch. */
+  readonly errorsInPlace?: boolean;
+  /** Aborting it before the batch is written keeps it off the wire; after, rejects it at once. */
+  readonly signal?: AbortSignal | undefined;
+}
 
 export interface ConnectionEvents {
   ready: [];
@@ -59,7 +66,11 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.options = options;
     this.address = `${options.host}:${options.port}`;
     this.#settings = { ...settingsOf(options), ...settings };
-    this.#wire = new Wire(options, this.address, { push: (value) => this.#emit('push', value), error: (error) => this.#emitError(error) });
+    this.#wire = new Wire(options, this.address, {
+      push: (value) => this.#emit('push', value),
+      error: (error) => this.#emitError(error),
+      unresponsive: (silentMs) => this.#giveUpSocket(silentMs),
+    });
   }
 
   get status(): ConnectionStatus {
@@ -126,8 +137,32 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   }
 
   #send<T>(cmd: Command<T>): Promise<T> {
+    if (cmd.signal !== undefined) return this.#sendAbortable(cmd, cmd.signal);
     return new Promise<T>((resolve, reject) => {
       this.#wire.enqueueOne(single(cmd as Command<unknown>, this.options.returnBuffers, this.#wire.deadline(), resolve as (v: unknown) => void, reject));
+    });
+  }
+
+  /** send() with a signal: the only path that listens to one, so the common path allocates nothing more. */
+  #sendAbortable<T>(cmd: Command<T>, signal: AbortSignal): Promise<T> {
+    if (signal.aborted) return Promise.reject(new AbortError(cmd.name, false, signal.reason));
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = (): void => abortUnit(p, signal.reason);
+      const p = single(
+        cmd as Command<unknown>,
+        this.options.returnBuffers,
+        this.#wire.deadline(),
+        (v) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(v as T);
+        },
+        (e) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(e);
+        },
+      );
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#wire.enqueueOne(p);
     });
   }
 
@@ -136,17 +171,43 @@ export class Connection extends EventEmitter<ConnectionEvents> {
    * lands between them (what MULTI/EXEC relies on), and the batch is admitted, written, refused
    * or timed out whole. Resolves with one entry per command, an error reply staying a value at
    * its index; rejects with PipelineError (written: all or none) if the batch fails as a whole.
+   * With `errorsInPlace` (pipelines, never a MULTI block) a written batch always resolves: an
+   * entry the connection could not answer holds its ConnectionError / TimeoutError in place.
    */
-  sendBatch(cmds: readonly Command<unknown>[]): Promise<unknown[]> {
+  sendBatch(cmds: readonly Command<unknown>[], options?: BatchOptions): Promise<unknown[]> {
     try {
       for (const c of cmds) checkArgs(c.name, c.args, this.options.maxArgumentBytes);
     } catch (error) {
       return Promise.reject(error);
     }
     if (cmds.length === 0) return Promise.resolve([]);
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(new AbortError(`Batch of ${cmds.length}`, false, signal.reason));
     const run = (): Promise<unknown[]> =>
       new Promise<unknown[]>((resolve, reject) => {
-        this.#wire.enqueue(batchOf(cmds, this.options.returnBuffers, this.#wire.deadline(), resolve, reject));
+        const inPlace = options?.errorsInPlace === true;
+        if (signal === undefined) {
+          this.#wire.enqueue(batchOf(cmds, this.options.returnBuffers, this.#wire.deadline(), resolve, reject, inPlace));
+          return;
+        }
+        const onAbort = (): void => abortUnit(b, signal.reason);
+        const done = (): void => signal.removeEventListener('abort', onAbort);
+        const b = batchOf(
+          cmds,
+          this.options.returnBuffers,
+          this.#wire.deadline(),
+          (r) => {
+            done();
+            resolve(r);
+          },
+          (e) => {
+            done();
+            reject(e);
+          },
+          inPlace,
+        );
+        signal.addEventListener('abort', onAbort, { once: true });
+        this.#wire.enqueue(b);
       });
     if (channels.batch.hasSubscribers) {
       // A transaction block is the only batch that ends with EXEC.
@@ -250,12 +311,30 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     }
   }
 
-  #onClose(socket: net.Socket): void {
+  /**
+   * Half-open: commands wait and nothing arrives. The socket is given up as if it had closed
+   * (the same path: written commands fail, unwritten ones wait, a reconnect starts), with the
+   * reason said. No FIN is awaited: a half-open peer would never send one.
+   */
+  #giveUpSocket(silentMs: number): void {
+    const socket = this.#socket;
+    if (socket === undefined) return;
+    const error = new ConnectionError(
+      `Connection to ${this.address} stopped answering (nothing received for ${silentMs} ms while commands waited); replaced. The command was written and may or may not have run`,
+      'unresponsive',
+      { written: true },
+    );
+    this.#emitError(error);
+    this.#onClose(socket, error);
+    socket.destroy();
+  }
+
+  #onClose(socket: net.Socket, lost?: ConnectionError): void {
     if (socket !== this.#socket) return;
     this.#socket = undefined;
     // Commands not yet written are safe to send after reconnecting: they go back in order.
     const ready = this.#wire.status === 'ready';
-    this.#wire.detach(new ConnectionError(`Connection to ${this.address} lost with the command written; it may or may not have run`, 'closed', { written: true }), ready);
+    this.#wire.detach(lost ?? new ConnectionError(`Connection to ${this.address} lost with the command written; it may or may not have run`, 'closed', { written: true }), ready);
     // During a handshake the failing open decides what comes next; closing/closed end in #finish.
     if (!ready) return;
     if (this.options.reconnect === false) {

@@ -34,6 +34,17 @@ export interface ClientOptions {
   connectTimeout?: number;
   /** ms a command may wait for its reply (0 = no limit). Default 0. */
   commandTimeout?: number;
+  /**
+   * Half-open detection, in ms (0 disables). While commands wait for replies, the connection
+   * checks every interval that some byte arrived. After one silent interval it writes a PING
+   * (a peer that is gone then resets the socket at once); after a second one it gives the
+   * connection up as half-open (a dead NAT entry, a frozen host), fails the written commands
+   * with ConnectionError (reason 'unresponsive', written: true; never re-sent) and reconnects.
+   * Detection takes 2 to 3 intervals of silence. Default 5000: twice that is above the 5 s
+   * after which a server busy in a script answers BUSY, so a merely slow server is not cut.
+   * An idle connection is not checked; pooled (blocking) connections never are.
+   */
+  healthCheckInterval?: number;
   /** Reconnect with exponential backoff and jitter; `false` to disable. */
   reconnect?: false | ReconnectOptions;
   /** Queue commands issued while disconnected. Default true. */
@@ -84,6 +95,7 @@ export interface ResolvedOptions {
   readonly protocol: 2 | 3;
   readonly connectTimeout: number;
   readonly commandTimeout: number;
+  readonly healthCheckInterval: number;
   readonly reconnect: ResolvedReconnect | false;
   readonly offlineQueue: boolean;
   readonly maxOfflineQueue: number;
@@ -166,6 +178,7 @@ export function resolveOptions(input: ClientOptions | string = {}): ResolvedOpti
     protocol: o.protocol ?? 3,
     connectTimeout: positive('connectTimeout', o.connectTimeout, 10_000),
     commandTimeout: positive('commandTimeout', o.commandTimeout, 0, true),
+    healthCheckInterval: positive('healthCheckInterval', o.healthCheckInterval, 5000, true),
     reconnect,
     offlineQueue: o.offlineQueue ?? true,
     maxOfflineQueue: positive('maxOfflineQueue', o.maxOfflineQueue, 10_000, true),

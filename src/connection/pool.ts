@@ -20,8 +20,9 @@ export class ConnectionPool {
 
   constructor(options: ResolvedOptions, settings?: Partial<HandshakeSettings>) {
     // A pooled connection serves one borrower: no reconnect loop and no offline queue (a dead
-    // one is destroyed and replaced), no command timeout (blocking commands wait on purpose).
-    const pooled: ResolvedOptions = { ...options, reconnect: false, offlineQueue: false, commandTimeout: 0 };
+    // one is destroyed and replaced), no command timeout and no health check (blocking commands
+    // wait, silent, on purpose).
+    const pooled: ResolvedOptions = { ...options, reconnect: false, offlineQueue: false, commandTimeout: 0, healthCheckInterval: 0 };
     this.#waitLimit = options.connectTimeout;
     this.#pool = genericPool.createPool<Connection>(
       {

@@ -17,7 +17,7 @@
  * its reply is consumed and dropped there, so replies stay aligned with commands.
  */
 import Denque from 'denque';
-import { PipelineError, ReplyError } from '../errors.js';
+import { AbortError, PipelineError, ReplyError } from '../errors.js';
 import type { ReplyTransform } from '../commands/command.js';
 import type { RedisArg, RespValue } from '../resp/types.js';
 
@@ -44,7 +44,12 @@ export interface Pending {
   stage: Stage;
 }
 
-/** The replies of one batch, collected in order; it settles once, when its last reply arrives. */
+/**
+ * The replies of one batch, collected in order; it settles once, when its last entry settles.
+ * `inPlace` (a pipeline): once written, an entry that gets no reply (connection lost, timeout)
+ * holds its error at its index and the replies that arrived keep their values. Otherwise (a
+ * MULTI block) the batch fails whole: all or nothing.
+ */
 export class Batch {
   readonly entries: Pending[] = [];
   readonly results: unknown[];
@@ -56,6 +61,7 @@ export class Batch {
     size: number,
     readonly resolve: (results: unknown[]) => void,
     readonly reject: (error: unknown) => void,
+    readonly inPlace = false,
   ) {
     this.results = new Array<unknown>(size);
     this.remaining = size;
@@ -88,8 +94,15 @@ export function single(cmd: CommandFields, returnBuffers: boolean, deadline: num
 }
 
 /** A batch of commands settling together (one result per command, error replies in place). */
-export function batchOf(cmds: readonly CommandFields[], returnBuffers: boolean, deadline: number, resolve: (r: unknown[]) => void, reject: (e: unknown) => void): Batch {
-  const b = new Batch(cmds.length, resolve, reject);
+export function batchOf(
+  cmds: readonly CommandFields[],
+  returnBuffers: boolean,
+  deadline: number,
+  resolve: (r: unknown[]) => void,
+  reject: (e: unknown) => void,
+  inPlace = false,
+): Batch {
+  const b = new Batch(cmds.length, resolve, reject, inPlace);
   for (let i = 0; i < cmds.length; i++) {
     const c = cmds[i]!;
     b.entries.push({
@@ -117,7 +130,8 @@ const isDone = (u: Unit): boolean => (u instanceof Batch ? u.done : u.stage === 
  *   'value'   its reply;
  *   'error'   its error reply (a ReplyError, completed with the command's name) or a failing
  *             transform: rejects a command of its own, stays a value in place in a batch;
- *   'failure' no reply will be used (timeout, connection lost, refused): a batch fails whole.
+ *   'failure' no reply will be used (timeout, connection lost, refused): a batch fails whole,
+ *             except an in-place batch already written, where the error takes the entry's place.
  * An entry already done (timed out) is left as it is: its late reply is dropped.
  */
 export function settle(p: Pending, kind: 'value' | 'error' | 'failure', result: unknown): void {
@@ -130,7 +144,11 @@ export function settle(p: Pending, kind: 'value' | 'error' | 'failure', result: 
     return;
   }
   if (kind === 'failure') {
-    if (batch !== null) failBatch(batch, result);
+    if (batch !== null && !(batch.inPlace && p.stage === 'written')) failBatch(batch, result);
+    else if (batch !== null) {
+      p.stage = 'done';
+      place(batch, p.index, result);
+    }
     else {
       p.stage = 'done';
       p.reject!(result);
@@ -154,10 +172,15 @@ export function settle(p: Pending, kind: 'value' | 'error' | 'failure', result: 
     else p.resolve!(out);
     return;
   }
-  batch.results[p.index] = out;
-  if (--batch.remaining === 0 && !batch.done) {
-    batch.done = true;
-    batch.resolve(batch.results);
+  place(batch, p.index, out);
+}
+
+/** An entry's result at its index; the batch resolves with its last one. */
+function place(b: Batch, index: number, result: unknown): void {
+  b.results[index] = result;
+  if (--b.remaining === 0 && !b.done) {
+    b.done = true;
+    b.resolve(b.results);
   }
 }
 
@@ -167,11 +190,24 @@ function failBatch(b: Batch, error: unknown): void {
   b.done = true;
   for (const e of b.entries) e.stage = 'done';
   const total = b.entries.length;
+  // The caller's own abort comes back as itself, not wrapped.
   b.reject(
-    error instanceof PipelineError
+    error instanceof PipelineError || error instanceof AbortError
       ? error
       : new PipelineError(error instanceof Error ? `Batch failed: ${error.message}` : 'Batch failed', b.written ? total : 0, total, error),
   );
+}
+
+/**
+ * The caller aborted: a unit not yet written is marked done, so take() and admit() skip it and
+ * it is never sent; a written one is settled now and its reply, when it comes, is dropped.
+ */
+export function abortUnit(u: Unit, reason: unknown): void {
+  if (u instanceof Batch) {
+    if (!u.done) failBatch(u, new AbortError(`Batch of ${u.entries.length}`, u.written, reason));
+  } else if (u.stage !== 'done') {
+    settle(u, 'failure', new AbortError(u.name, u.stage === 'written', reason));
+  }
 }
 
 /** Ends a whole unit without a reply (refused, timed out, connection gone). */

@@ -30,7 +30,14 @@ import { ConnectionError, PipelineError } from '../errors.js';
 import type { Command } from '../commands/command.js';
 import type { GenerationSource } from '../scripts/known.js';
 import { carriesLoad, forget, holds, isMissing, pendingLoads, settleLoads, stripTransactionLoads, transactionLoads, unmark } from '../scripts/loads.js';
-import type { Connection } from './connection.js';
+import type { BatchOptions, Connection } from './connection.js';
+
+/** How a batch is sent: after ASKING per command (a cluster ASK), errors in place, abortable. */
+export interface SendOptions extends BatchOptions {
+  readonly asking?: boolean;
+}
+
+const PLAIN: SendOptions = Object.freeze({});
 
 /** What the senders use of a connection; a Connection satisfies it, and so can a test double. */
 export type ScriptConnection = Pick<Connection, 'send' | 'sendBatch'> & GenerationSource;
@@ -55,7 +62,8 @@ function writtenOf(error: unknown, lead: number, stride: number, total: number):
   return Math.min(total, Math.max(0, Math.floor((error.written - lead) / stride)));
 }
 
-async function writeWithLoads(conn: ScriptConnection, cmds: readonly Command<unknown>[], asking: boolean, repair: boolean): Promise<unknown[]> {
+async function writeWithLoads(conn: ScriptConnection, cmds: readonly Command<unknown>[], options: SendOptions, repair: boolean): Promise<unknown[]> {
+  const asking = options.asking === true;
   const loads = pendingLoads(conn, cmds);
   const n = loads.length;
   const stride = asking ? 2 : 1;
@@ -70,7 +78,7 @@ async function writeWithLoads(conn: ScriptConnection, cmds: readonly Command<unk
   }
   let replies: unknown[];
   try {
-    replies = await conn.sendBatch(out);
+    replies = await conn.sendBatch(out, options);
   } catch (error) {
     for (const l of loads) unmark(conn, l);
     if (n === 0 && !asking) throw error;
@@ -88,7 +96,7 @@ async function writeWithLoads(conn: ScriptConnection, cmds: readonly Command<unk
   if (again === undefined) return results;
   const retry = again.map((i) => cmds[i]!);
   try {
-    const second = await writeWithLoads(conn, retry, asking, false);
+    const second = await writeWithLoads(conn, retry, options, false);
     for (let j = 0; j < again.length; j++) results[again[j]!] = second[j];
   } catch (error) {
     // Only the re-run entries failed: everything else ran and keeps its reply.
@@ -103,16 +111,16 @@ async function writeWithLoads(conn: ScriptConnection, cmds: readonly Command<unk
  * ReplyError (like `conn.sendBatch`); rejects with PipelineError when the write as a whole
  * failed. Without scripts, libraries or `asking` this is exactly `conn.sendBatch(cmds)`.
  */
-export function sendPipeline(conn: ScriptConnection, cmds: readonly Command<unknown>[], asking = false): Promise<unknown[]> {
-  if (asking) return writeWithLoads(conn, cmds, true, true);
-  for (let i = 0; i < cmds.length; i++) if (carriesLoad(cmds[i]!)) return writeWithLoads(conn, cmds, false, true);
-  return conn.sendBatch(cmds);
+export function sendPipeline(conn: ScriptConnection, cmds: readonly Command<unknown>[], options: SendOptions = PLAIN): Promise<unknown[]> {
+  if (options.asking === true) return writeWithLoads(conn, cmds, options, true);
+  for (let i = 0; i < cmds.length; i++) if (carriesLoad(cmds[i]!)) return writeWithLoads(conn, cmds, options, true);
+  return conn.sendBatch(cmds, options);
 }
 
 /** Like sendPipeline, but never rejects: a failed write becomes each entry's own error. */
-export async function sendEach(conn: ScriptConnection, cmds: readonly Command<unknown>[], asking = false): Promise<unknown[]> {
+export async function sendEach(conn: ScriptConnection, cmds: readonly Command<unknown>[], options: SendOptions = PLAIN): Promise<unknown[]> {
   try {
-    return await sendPipeline(conn, cmds, asking);
+    return await sendPipeline(conn, cmds, options);
   } catch (error) {
     const written = writtenOf(error, 0, 1, cmds.length);
     const out = new Array<unknown>(cmds.length);
@@ -145,7 +153,7 @@ async function runOne<T>(conn: ScriptConnection, cmd: Command<T>): Promise<T> {
   }
   let results: unknown[];
   try {
-    results = await writeWithLoads(conn, [c], false, repair);
+    results = await writeWithLoads(conn, [c], c.signal === undefined ? PLAIN : { signal: c.signal }, repair);
   } catch (error) {
     // A lone command fails the way conn.send fails it, not as a one-entry pipeline.
     throw error instanceof PipelineError && error.cause !== undefined ? error.cause : error;
@@ -166,19 +174,22 @@ export async function sendTransaction(
   conn: ScriptConnection,
   cmds: readonly Command<unknown>[],
   block: readonly Command<unknown>[],
-  asking = false,
+  options: SendOptions = PLAIN,
 ): Promise<unknown[]> {
+  const asking = options.asking === true;
+  // A MULTI block is all or nothing: never errors in place.
+  const batch: BatchOptions = options.signal === undefined ? PLAIN : { signal: options.signal };
   // Both arguments are command arrays: catch them swapped before anything is written.
   if (block[block.length - 1]?.name !== 'EXEC') throw new TypeError('sendTransaction(conn, cmds, block): the block must end with EXEC');
   const at = block.findIndex((c) => c.name === 'MULTI');
   if (at === -1) throw new TypeError('sendTransaction(conn, cmds, block): the block has no MULTI');
   const loads = cmds.some(carriesLoad) ? transactionLoads(conn, cmds) : [];
-  if (loads.length === 0 && !asking) return conn.sendBatch(block);
+  if (loads.length === 0 && !asking) return conn.sendBatch(block, batch);
   const lead = asking ? [ASKING] : [];
   const written = [...lead, ...block.slice(0, at + 1), ...loads.map((l) => l.command), ...block.slice(at + 1)];
   let replies: unknown[];
   try {
-    replies = await conn.sendBatch(written);
+    replies = await conn.sendBatch(written, batch);
   } catch (error) {
     if (!(error instanceof PipelineError)) throw error;
     const cause = error.cause ?? error;

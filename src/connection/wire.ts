@@ -11,7 +11,7 @@ import { Decoder } from '../resp/decoder.js';
 import { CommandWriter } from '../resp/encoder.js';
 import type { RedisArg, RespValue } from '../resp/types.js';
 import type { ResolvedOptions } from './options.js';
-import { Batch, CommandQueue, failUnit, settle, single, type Pending, type Unit } from './queue.js';
+import { Batch, CommandQueue, NO_ARGS, failUnit, settle, single, type Pending, type Unit } from './queue.js';
 
 /**
  * Commands issued one by one are written at the end of the tick, all in one write, except
@@ -26,7 +26,11 @@ export type ConnectionStatus = 'idle' | 'connecting' | 'ready' | 'reconnecting' 
 export interface WireEvents {
   push(value: RespValue[]): void;
   error(error: Error): void;
+  /** Commands waited two health-check intervals and not one byte came back: give the socket up. */
+  unresponsive(silentMs: number): void;
 }
+
+const ignore = (): void => undefined;
 
 export class Wire {
   /** Set by the connection at each transition; decides admission and whether user commands are written. */
@@ -43,6 +47,11 @@ export class Wire {
   #flushScheduled = false;
   #socketBusy = false;
   #timer: NodeJS.Timeout | undefined;
+  /** Chunks received on this socket: the health check only asks whether it moved. */
+  #received = 0;
+  #receivedAtCheck = 0;
+  #silentChecks = 0;
+  #healthTimer: NodeJS.Timeout | undefined;
 
   constructor(options: ResolvedOptions, address: string, events: WireEvents) {
     this.#options = options;
@@ -121,6 +130,7 @@ export class Wire {
     this.#socket = socket;
     this.#socketBusy = false;
     this.#decoder = this.#newDecoder();
+    this.#stopHealthCheck();
     socket.on('data', this.#onData);
     socket.on('drain', this.#onDrain);
   }
@@ -131,6 +141,7 @@ export class Wire {
    */
   detach(written: Error, requeue: boolean): void {
     this.#socket = undefined;
+    this.#stopHealthCheck();
     this.#socketBusy = false;
     this.#queue.failWritten(written);
     if (requeue) this.#queue.requeueUnwritten();
@@ -140,6 +151,7 @@ export class Wire {
   failAll(written: Error, unwritten: Error): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
+    this.#stopHealthCheck();
     this.#socket = undefined;
     this.#queue.failWritten(written);
     this.#queue.failUnwritten(unwritten);
@@ -188,6 +200,7 @@ export class Wire {
       socket.uncork();
     }
     if (!ok) this.#socketBusy = true;
+    if (this.#healthTimer === undefined && this.#options.healthCheckInterval > 0) this.#startHealthCheck();
   }
 
   #onDrain = (): void => {
@@ -221,6 +234,7 @@ export class Wire {
   }
 
   #onData = (chunk: Buffer): void => {
+    this.#received++;
     try {
       this.#decoder.write(chunk);
     } catch (error) {
@@ -234,6 +248,37 @@ export class Wire {
     this.#queue.failWritten(error);
     this.#socket?.destroy();
   }
+
+  // ── half-open detection (healthCheckInterval, see options.ts) ─────────────────────────
+
+  /** Armed by a write, so an idle connection costs nothing; disarmed once nothing is in flight. */
+  #startHealthCheck(): void {
+    this.#receivedAtCheck = this.#received;
+    this.#silentChecks = 0;
+    this.#healthTimer = setTimeout(this.#onHealthCheck, this.#options.healthCheckInterval);
+  }
+
+  #stopHealthCheck(): void {
+    if (this.#healthTimer !== undefined) clearTimeout(this.#healthTimer);
+    this.#healthTimer = undefined;
+  }
+
+  #onHealthCheck = (): void => {
+    this.#healthTimer = undefined;
+    if (this.#queue.inFlightCount === 0 || this.status !== 'ready') return;
+    const interval = this.#options.healthCheckInterval;
+    if (this.#received !== this.#receivedAtCheck) {
+      this.#receivedAtCheck = this.#received;
+      this.#silentChecks = 0;
+    } else if (++this.#silentChecks >= 2) {
+      this.#events.unresponsive(this.#silentChecks * interval);
+      return;
+    } else {
+      // A probe: on a socket whose peer is gone, writing draws a reset and the close comes at once.
+      this.enqueueOne(single({ name: 'PING', args: NO_ARGS }, false, 0, ignore, ignore));
+    }
+    this.#healthTimer = setTimeout(this.#onHealthCheck, interval);
+  };
 
   // ── timeouts ────────────────────────────────────────────────────────────────────────
 

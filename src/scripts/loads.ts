@@ -106,7 +106,10 @@ export function settleLoads(
   for (let j = 0; j < loads.length; j++) {
     const l = loads[j]!;
     const r = loadReplies[j];
-    if (r instanceof ReplyError && !cannotLoadHere(l, r)) {
+    if (r instanceof Error && !(r instanceof ReplyError)) {
+      // No reply (the connection was lost): whether it loaded is unknown, so it is not held.
+      unmark(conn, l);
+    } else if (r instanceof ReplyError && !cannotLoadHere(l, r)) {
       unmark(conn, l);
       (failed ??= new Map()).set(keyOf(l), r);
     } else {
@@ -172,7 +175,8 @@ export function stripTransactionLoads(conn: GenerationSource, loads: readonly Lo
   for (let j = 0; j < n; j++) {
     const l = loads[j]!;
     const r = exec[j];
-    if (!(r instanceof ReplyError)) mark(conn, l);
+    if (!(r instanceof Error)) mark(conn, l);
+    else if (!(r instanceof ReplyError)) unmark(conn, l); // no reply: unknown whether it loaded
     else if (l.kind === 'script' || l.replace) {
       unmark(conn, l);
       (failed ??= new Map()).set(keyOf(l), r);

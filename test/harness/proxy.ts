@@ -1,7 +1,8 @@
 /**
  * A fault-injecting TCP proxy on 127.0.0.1 for faults a real server cannot show on demand:
- * latency per direction, a stalled link (pause), connections cut mid-flight, and raw bytes
- * injected as if the server sent them. Each accepted client gets its own upstream
+ * latency per direction, a stalled link (pause), connections cut mid-flight or after a chosen
+ * byte, a blackholed connection (open, silent, never a FIN: a dead NAT or a frozen VM), and raw
+ * bytes injected as if the server sent them. Each accepted client gets its own upstream
  * connection to the target. Imports only node:net; must not import from src/ or vitest.
  *
  * One connection, two lanes, each a FIFO of chunks stamped with the time they may leave:
@@ -18,6 +19,16 @@ import { performance } from 'node:perf_hooks';
 export interface ProxyTarget {
   host: string;
   port: number;
+}
+
+/** 'up': client to server; 'down': server to client. */
+export type Direction = 'up' | 'down' | 'both';
+
+/** Which connections a fault applies to: those open now, or one, by its accept number. */
+export interface FaultScope {
+  direction?: Direction;
+  /** 1-based accept order (the first connection accepted is 1); default every open one. */
+  connection?: number;
 }
 
 export interface ProxyOptions {
@@ -43,6 +54,18 @@ export interface Proxy {
   resume(): void;
   /** Destroy every client connection and its upstream, mid-flight. */
   cutAll(): void;
+  /**
+   * Blackhole the scoped connections: from now on they forward nothing (what is queued is
+   * dropped too) and never close; both sockets stay open. Connections accepted later work.
+   */
+  blackhole(scope?: FaultScope): void;
+  /**
+   * Forward at most `bytes` more bytes on the scoped lanes (counted from now), then cut the
+   * whole connection (both sockets destroyed), as if the link died at that byte.
+   */
+  cutAfter(bytes: number, scope?: FaultScope): void;
+  /** Accept numbers of the connections open now, oldest first. */
+  readonly openConnections: number[];
   /** Write raw bytes to every client now, ahead of anything queued. Returns how many got them. */
   inject(bytes: Buffer): number;
   /** Stop listening and cut every connection. */
@@ -75,11 +98,32 @@ class Lane {
   #blocked = false;
   #finishing = false;
   #disposed = false;
+  #blackholed = false;
+  /** Bytes still allowed through before the connection is cut; undefined = no limit. */
+  #budget: number | undefined;
+  readonly #onCut: () => void;
 
-  constructor(source: net.Socket, sink: net.Socket, shared: Shared) {
+  constructor(source: net.Socket, sink: net.Socket, shared: Shared, onCut: () => void) {
     this.#source = source;
     this.#sink = sink;
     this.#shared = shared;
+    this.#onCut = onCut;
+  }
+
+  /** Forwards nothing from now on, and never ends the sink. */
+  blackhole(): void {
+    this.#blackholed = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#queue = [];
+    this.#head = 0;
+    this.#bytes = 0;
+    if (this.#source.isPaused()) this.#source.resume();
+  }
+
+  cutAfter(bytes: number): void {
+    this.#budget = bytes;
+    this.pump();
   }
 
   get bytes(): number {
@@ -87,7 +131,7 @@ class Lane {
   }
 
   push(chunk: Buffer): void {
-    if (this.#disposed) return;
+    if (this.#disposed || this.#blackholed) return;
     const due = Math.max(performance.now() + this.#shared.delayMs, this.#lastDue);
     this.#lastDue = due;
     this.#queue.push({ chunk, due });
@@ -98,12 +142,13 @@ class Lane {
 
   /** The source ended: end the sink once everything queued has left. */
   finish(): void {
+    if (this.#blackholed) return;
     this.#finishing = true;
     this.pump();
   }
 
   pump(): void {
-    if (this.#disposed || this.#shared.paused || this.#blocked) return;
+    if (this.#disposed || this.#blackholed || this.#shared.paused || this.#blocked) return;
     if (this.#timer !== undefined) {
       clearTimeout(this.#timer);
       this.#timer = undefined;
@@ -120,6 +165,16 @@ class Lane {
       }
       this.#head++;
       this.#bytes -= next.chunk.length;
+      if (this.#budget !== undefined && next.chunk.length >= this.#budget) {
+        // The link dies at this byte: what fits goes out, then both sockets are destroyed.
+        const last = next.chunk.subarray(0, this.#budget);
+        this.#budget = 0;
+        if (last.length === 0) this.#onCut();
+        else this.#sink.write(last, () => this.#onCut());
+        this.dispose();
+        return;
+      }
+      if (this.#budget !== undefined) this.#budget -= next.chunk.length;
       const more = this.#sink.write(next.chunk);
       if (!more) {
         this.#blocked = true;
@@ -156,6 +211,7 @@ class Lane {
 }
 
 interface Pair {
+  id: number;
   client: net.Socket;
   upstream: net.Socket;
   up: Lane;
@@ -166,6 +222,17 @@ export async function startProxy(options: ProxyOptions): Promise<Proxy> {
   const shared: Shared = { delayMs: options.delayMs ?? 0, paused: false };
   const pairs = new Set<Pair>();
   let accepted = 0;
+
+  const lanes = (scope: FaultScope | undefined): Lane[] => {
+    const out: Lane[] = [];
+    const direction = scope?.direction ?? 'both';
+    for (const pair of pairs) {
+      if (scope?.connection !== undefined && pair.id !== scope.connection) continue;
+      if (direction !== 'down') out.push(pair.up);
+      if (direction !== 'up') out.push(pair.down);
+    }
+    return out;
+  };
 
   const cut = (pair: Pair): void => {
     pairs.delete(pair);
@@ -181,11 +248,13 @@ export async function startProxy(options: ProxyOptions): Promise<Proxy> {
     const upstream = net.connect({ host: options.target.host, port: options.target.port, allowHalfOpen: true });
     client.setNoDelay(true);
     upstream.setNoDelay(true);
+    const onCut = (): void => cut(pair);
     const pair: Pair = {
+      id: accepted,
       client,
       upstream,
-      up: new Lane(client, upstream, shared),
-      down: new Lane(upstream, client, shared),
+      up: new Lane(client, upstream, shared, onCut),
+      down: new Lane(upstream, client, shared, onCut),
     };
     pairs.add(pair);
     client.on('data', (chunk: Buffer) => pair.up.push(chunk));
@@ -249,6 +318,16 @@ export async function startProxy(options: ProxyOptions): Promise<Proxy> {
     },
     cutAll() {
       for (const pair of [...pairs]) cut(pair);
+    },
+    blackhole(scope?: FaultScope) {
+      for (const lane of lanes(scope)) lane.blackhole();
+    },
+    cutAfter(bytes: number, scope?: FaultScope) {
+      if (!(bytes >= 0) || !Number.isInteger(bytes)) throw new RangeError('proxy: cutAfter needs a byte count >= 0');
+      for (const lane of lanes(scope)) lane.cutAfter(bytes);
+    },
+    get openConnections() {
+      return [...pairs].map((p) => p.id);
     },
     inject(bytes: Buffer) {
       let count = 0;

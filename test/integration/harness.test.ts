@@ -269,6 +269,45 @@ describe('fault-injecting proxy', () => {
     client.socket.destroy();
   });
 
+  it('blackhole() silences one connection, per direction, without closing it; others and new ones work', async () => {
+    const proxy = await open();
+    const a = await connectRaw(proxy.port);
+    const b = await connectRaw(proxy.port);
+    await withinBound(2000, 'two proxy connections', () => proxy.connections === 2);
+    const [first, second] = proxy.openConnections;
+    proxy.blackhole({ connection: first!, direction: 'down' });
+    a.socket.write('PING\r\n');
+    b.socket.write('PING\r\n');
+    await b.waitFor('+PONG\r\n');
+    // Negative check: the reply never reaches a, and a is not closed (bounded window).
+    let aClosed = false;
+    void a.closed.then(() => (aClosed = true));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(a.received()).toBe('');
+    expect(aClosed).toBe(false);
+    expect(proxy.connections).toBe(2);
+    // The other direction of the second connection: its command never reaches the server.
+    proxy.blackhole({ connection: second!, direction: 'up' });
+    b.socket.write('ECHO lost\r\n');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(b.received()).toBe('+PONG\r\n');
+    // A connection accepted later is not blackholed.
+    expect(await probeOne(proxy.port, ['PING'])).toBe('PONG');
+    a.socket.destroy();
+    b.socket.destroy();
+  });
+
+  it('cutAfter() forwards exactly that many bytes, then cuts the connection', async () => {
+    const proxy = await open();
+    const client = await connectRaw(proxy.port);
+    await withinBound(2000, 'proxy connection', () => proxy.connections === 1);
+    proxy.cutAfter(9, { direction: 'down' });
+    client.socket.write('PING\r\nPING\r\n');
+    await client.closed;
+    expect(client.received()).toBe('+PONG\r\n+P');
+    await withinBound(2000, 'the pair is gone', () => proxy.connections === 0);
+  });
+
   it('cuts the client when the target refuses the connection', async () => {
     const server = await startStandalone();
     const proxy = await startProxy({ target: server });

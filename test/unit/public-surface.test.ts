@@ -11,6 +11,7 @@ describe('public surface', () => {
   it('exports only the runtime values a user calls', () => {
     expect(Object.keys(api).sort()).toEqual(
       [
+        'AbortError',
         'ArgumentTypeError',
         'Client',
         'Cluster',

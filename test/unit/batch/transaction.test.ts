@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readTransaction, transactionBlock } from '../../../src/batch/transaction.js';
 import { runSliced } from '../../../src/batch/slices.js';
-import { ExecAbortError, PipelineError, ReplyError } from '../../../src/errors.js';
+import { ConnectionError, ExecAbortError, PipelineError, ReplyError } from '../../../src/errors.js';
 import type { Command } from '../../../src/commands/command.js';
 
 const cmd = (name: string, transform?: (r: unknown) => unknown): Command<unknown> => ({
@@ -75,15 +75,45 @@ describe('runSliced', () => {
     expect(results).toEqual(Array.from({ length: 2500 }, (_, i) => String(i)));
   });
 
-  it('fails the whole pipeline with the count of written commands', async () => {
+  it('issue 12 item 5: a slice lost after others completed: their results stay, the lost ones hold errors, the rest are not sent', async () => {
+    const sizes: number[] = [];
+    const lost = new ConnectionError('lost', 'closed', { written: true });
+    const results = await runSliced(many(3000), 1000, async (slice) => {
+      sizes.push(slice.length);
+      // The second slice meets a lost connection after 400 replies: errors in place.
+      if (sizes.length === 2) return slice.map((c, i) => (i < 400 ? c.args[0] : lost));
+      await new Promise((r) => setTimeout(r, 5));
+      return slice.map((c) => c.args[0]);
+    });
+    expect(results.slice(0, 1400)).toEqual(Array.from({ length: 1400 }, (_, i) => String(i)));
+    expect(results.slice(1400, 2000).every((r) => r === lost)).toBe(true);
+    // Two slices were in flight; the third was never sent: not written, it did not run.
+    expect(sizes).toEqual([1000, 1000]);
+    for (const r of results.slice(2000)) {
+      expect(r).toBeInstanceOf(ConnectionError);
+      expect((r as ConnectionError).written).toBe(false);
+    }
+  });
+
+  it('a slice refused whole keeps the completed slices and fails the rest in place; nothing written rejects with PipelineError', async () => {
+    const refused = new ConnectionError('queue full', 'offline-queue-full');
     let call = 0;
-    const err = await runSliced(many(3000), 1000, async (slice) => {
+    const results = await runSliced(many(3000), 1000, async (slice) => {
       call++;
-      if (call === 2) throw new PipelineError('lost', 400, 1000, new Error('socket closed'));
-      return slice.map(() => 'x');
+      if (call === 2) throw new PipelineError('refused', 0, 1000, refused);
+      await new Promise((r) => setTimeout(r, 5));
+      return slice.map((c) => c.args[0]);
+    });
+    expect(results.slice(0, 1000)).toEqual(Array.from({ length: 1000 }, (_, i) => String(i)));
+    expect(results.slice(1000, 2000).every((r) => r === refused)).toBe(true);
+    expect(results.slice(2000).every((r) => r instanceof ConnectionError && !r.written)).toBe(true);
+
+    const err = await runSliced(many(3000), 1000, async () => {
+      throw new PipelineError('refused', 0, 1000, refused);
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PipelineError);
     expect((err as PipelineError).total).toBe(3000);
-    expect((err as PipelineError).written).toBeGreaterThanOrEqual(1400);
+    expect((err as PipelineError).written).toBe(0);
+    expect((err as PipelineError).cause).toBe(refused);
   });
 });
