@@ -16,6 +16,7 @@
  */
 import { ArgumentTypeError } from '../errors.js';
 import type { RedisArg } from './types.js';
+import type { FastBuffer } from './text.js';
 
 /** Arguments from this size (in bytes) go out as their own chunk instead of being copied. */
 export const BIG_ARG = 16 * 1024;
@@ -32,11 +33,6 @@ const EMPTY = Buffer.alloc(0);
 
 /** What take() hands to the socket: bytes, or a big string argument for the socket to encode as UTF-8. */
 export type Chunk = Buffer | string;
-
-/** Node's unchecked writer: skips the argument coercion of write() on the hot path. */
-interface FastBuffer extends Buffer {
-  utf8Write(text: string, offset: number, length?: number): number;
-}
 
 /**
  * Called through .call(): a `class X extends String` anywhere in the process (node-redis has

@@ -6,10 +6,11 @@
  * short string, while String.fromCharCode with a fixed number of arguments stays in JS.
  */
 
-/** Node's unchecked slicers: skip the argument coercion of toString() on the hot path. */
+/** Node's unchecked slicers and writer: skip the argument coercion of toString()/write() on the hot path. */
 export interface FastBuffer extends Buffer {
   utf8Slice(start: number, end: number): string;
   latin1Slice(start: number, end: number): string;
+  utf8Write(text: string, offset: number, length?: number): number;
 }
 
 /** Map keys up to this many bytes go through the KeyCache; it has KEY_SLOTS entries. */
