@@ -1,6 +1,11 @@
 /**
  * The RESP2/RESP3 decoder: chunks of bytes in, complete top-level replies out through the
- * callbacks of DecoderOptions. Pure: no sockets, no timers; imports only errors and resp/types.
+ * callbacks of DecoderOptions. Pure: no sockets, no timers; imports only errors and resp/
+ * (text.ts for strings, double.ts for doubles, record.ts for maps as plain records).
+ *
+ * One file on purpose (over the ~400-line guide): the token loop, the aggregate stack and the
+ * partial-chunk states share private fields on the hot path; split across modules, every token
+ * would pay a call through an object boundary.
  *
  * Shape: one loop walks the current chunk token by token and keeps the open aggregates on an
  * explicit stack (parallel arrays, never recursion), so a reply can be nested as deep as
