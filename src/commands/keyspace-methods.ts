@@ -5,6 +5,7 @@
  * implements `_run`. The return type is computed by a small "result kind" type function.
  * Must not import connection, client or cluster modules.
  */
+import { EventEmitter } from 'node:events';
 import type { ReplyError } from '../errors.js';
 import type { RedisArg, RespValue } from '../resp/types.js';
 import { command, type Command, type RedisKey, type ReplyTransform } from './command.js';
@@ -96,7 +97,14 @@ const strOrNull = (r: RespValue): string | null => r as string | null;
 const strs = (r: RespValue): string[] => asArray(r) as string[];
 const strsOrNull = (r: RespValue): Array<string | null> => r as Array<string | null>;
 
-export abstract class KeyspaceMethods<F extends ResultKind> {
+/**
+ * The root of every executor is an EventEmitter, so that the clients can be one (Client declares
+ * its typed event map over it). It is hidden from the type here: builders and executors that
+ * have no events keep a type without emitter methods, and may define their own `on`.
+ */
+const EmitterRoot = EventEmitter as unknown as abstract new () => object;
+
+export abstract class KeyspaceMethods<F extends ResultKind> extends EmitterRoot {
   /** Runs one command and returns what the executor returns for it. */
   protected abstract _run<T>(cmd: Command<T>): Apply<F, T>;
 

@@ -23,7 +23,7 @@ import { checkArgs } from '../resp/encoder.js';
 import type { RespValue } from '../resp/types.js';
 import type { Command } from '../commands/command.js';
 import { channels, redactArgs } from '../diagnostics.js';
-import { backoffDelay, type ResolvedOptions } from './options.js';
+import { reconnectDelay, type ResolvedOptions } from './options.js';
 import { handshake, settingsOf, type HandshakeSettings } from './handshake.js';
 import { NO_ARGS, batchOf, single } from './queue.js';
 import { dial, timeLimit } from './socket.js';
@@ -32,6 +32,8 @@ import { Wire, type ConnectionStatus } from './wire.js';
 export type { ConnectionStatus } from './wire.js';
 
 export interface ConnectionEvents {
+  /** The socket is open; the handshake comes next. */
+  connect: [];
   ready: [];
   error: [Error];
   reconnecting: [{ attempt: number; delay: number }];
@@ -57,7 +59,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   constructor(options: ResolvedOptions, settings?: Partial<HandshakeSettings>) {
     super();
     this.options = options;
-    this.address = `${options.host}:${options.port}`;
+    this.address = options.path ?? `${options.host}:${options.port}`;
     this.#settings = { ...settingsOf(options), ...settings };
     this.#wire = new Wire(options, this.address, { push: (value) => this.#emit('push', value), error: (error) => this.#emitError(error) });
   }
@@ -214,6 +216,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       this.#wire.attach(socket);
       socket.once('close', () => this.#onClose(socket));
       socket.on('error', (error) => this.#emitError(error));
+      this.#emit('connect');
       try {
         this.#protocol = await this.#handshake(socket);
       } finally {
@@ -266,30 +269,34 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.#scheduleReconnect();
   }
 
-  /** The one place a reconnect attempt is started; at most one delay or open exists at a time. */
-  #scheduleReconnect(): void {
+  /**
+   * The one place a reconnect attempt is started; at most one delay or open exists at a time.
+   * How long to wait, and whether to go on at all, is options.ts's reconnectDelay().
+   */
+  #scheduleReconnect(lastError?: Error): void {
     const r = this.options.reconnect;
     if (r === false || this.#wire.status !== 'reconnecting' || this.#reconnectTimer !== undefined) return;
-    if (this.#attempt >= r.maxAttempts) {
-      this.#finish(new ConnectionError(`Gave up reconnecting to ${this.address} after ${this.#attempt} attempts`, 'reconnect-gave-up'));
+    const delay = reconnectDelay(r, this.#attempt + 1, lastError);
+    if (delay instanceof Error) {
+      this.#finish(new ConnectionError(`Gave up reconnecting to ${this.address} after ${this.#attempt} attempts: ${delay.message}`, 'reconnect-gave-up', { cause: delay }));
       return;
     }
-    const delay = backoffDelay(r, this.#attempt);
     this.#attempt++;
     this.#reconnectTimer = setTimeout(() => {
       this.#reconnectTimer = undefined;
       if (this.#wire.status !== 'reconnecting') return;
       this.#open().catch((error: unknown) => {
         if (this.#wire.status !== 'reconnecting') return;
-        this.#emitError(error instanceof Error ? error : new Error(String(error)));
-        this.#scheduleReconnect();
+        const failure = error instanceof Error ? error : new Error(String(error));
+        this.#emitError(failure);
+        this.#scheduleReconnect(failure);
       });
     }, delay);
     this.#emit('reconnecting', { attempt: this.#attempt, delay });
   }
 
   /** A user listener that throws must never break the connection: its error goes to 'error'. */
-  #emit<E extends 'ready' | 'reconnecting' | 'end' | 'push'>(event: E, ...args: ConnectionEvents[E]): void {
+  #emit<E extends 'connect' | 'ready' | 'reconnecting' | 'end' | 'push'>(event: E, ...args: ConnectionEvents[E]): void {
     try {
       (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args);
     } catch (error) {
