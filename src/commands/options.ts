@@ -51,7 +51,8 @@ export function isOptionsObject(v: unknown): v is Readonly<Record<string, unknow
  * Throws ArgumentTypeError; callers turn it into a rejection.
  */
 export function appendOptions(args: RedisArg[], g: Grammar, rest: readonly unknown[]): void {
-  if (rest.length === 0) return;
+  // An options argument left undefined (`set(k, v, opts)` with no opts) is no options.
+  if (rest.length === 0 || (rest.length === 1 && rest[0] === undefined)) return;
   if (rest.length === 1 && isOptionsObject(rest[0])) appendObject(args, g, rest[0]);
   else appendTokens(args, g, rest);
 }

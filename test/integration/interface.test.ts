@@ -68,6 +68,8 @@ describe('issue 14 item 1: ioredis positional forms mean what they mean in iored
 
   it('the object form keeps working and pipelines take the positional form', async () => {
     const key = k('obj');
+    const none: { EX: number } | undefined = undefined;
+    expect(await c.set(key, 'v', none)).toBe('OK');
     await c.set(key, 'v', { EX: 100 });
     expect(await c.ttl(key)).toBeGreaterThan(90);
     const [r] = await c.pipeline().set(key, 'v', 'EX', 200).exec();

@@ -109,6 +109,7 @@ describe('option grammar: objects and tokens checked the same way', () => {
     expect(build(['byscore', 'LIMIT', 0, 10])).toEqual(['k', 0, -1, 'byscore', 'LIMIT', 0, 10]);
     expect(build([{ BYSCORE: true, LIMIT: { offset: 0, count: 10 }, REV: false }])).toEqual(['k', 0, -1, 'BYSCORE', 'LIMIT', 0, 10]);
     expect(build([])).toEqual(['k', 0, -1]);
+    expect(build([undefined])).toEqual(['k', 0, -1]);
   });
   it('names the refused argument', () => {
     expect(() => build(['LIMIT', 0])).toThrow(expect.objectContaining({ index: 3, problem: 'count' }));
