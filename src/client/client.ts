@@ -66,11 +66,12 @@ export class Client extends CommandMethods<AsPromise> {
   }
 
   /**
-   * Starts the connection without a caller awaiting it (lazy connect, lazyConnect: false). What
-   * waits in the offline queue is rejected by the connection if this first open fails.
+   * Starts the connection without a caller awaiting it (lazy connect, lazyConnect: false): a
+   * failed first open is retried like a lost connection, what waits in the offline queue bounded
+   * by commandTimeout; only the server refusing the handshake (auth, SELECT) ends the client.
    */
   #start(): void {
-    this.#conn.connect().catch((error: unknown) => this.#emitError(error));
+    this.#conn.connect(true).catch((error: unknown) => this.#emitError(error));
   }
 
   get status(): Connection['status'] {

@@ -18,7 +18,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type net from 'node:net';
-import { ConnectionError } from '../errors.js';
+import { ConnectionError, ReplyError } from '../errors.js';
 import { checkArgs } from '../resp/encoder.js';
 import type { RespValue } from '../resp/types.js';
 import type { Command } from '../commands/command.js';
@@ -82,8 +82,13 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     return this.#wire.pendingCount;
   }
 
-  /** Opens the socket and runs the handshake. Rejects (no retry loop) on refusal or bad credentials. */
-  async connect(): Promise<void> {
+  /**
+   * Opens the socket and runs the handshake. Rejects on refusal or bad credentials; with
+   * `retry` (a connection no caller is waiting on: lazy connect), a failure the server did not
+   * answer for itself (refused, timed out, lost) is retried like a lost connection while the
+   * promise still rejects, and only the server's refusal in the handshake (auth, SELECT) ends it.
+   */
+  async connect(retry = false): Promise<void> {
     if (this.#wire.status === 'ready') return;
     if (this.#wire.status === 'closing' || this.#wire.status === 'closed') throw this.#closedError();
     if (this.#wire.status === 'connecting' || this.#wire.status === 'reconnecting') {
@@ -107,7 +112,13 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     } catch (error) {
       // disconnect() during the open has already ended everything: say so, once.
       if (this.#isClosed()) throw this.#closedError();
-      this.#finish(error instanceof Error ? error : new Error(String(error)));
+      const failure = error instanceof Error ? error : new Error(String(error));
+      if (retry && this.options.reconnect !== false && !(failure.cause instanceof ReplyError)) {
+        this.#wire.status = 'reconnecting';
+        this.#scheduleReconnect(failure);
+      } else {
+        this.#finish(failure);
+      }
       throw error;
     }
   }

@@ -79,7 +79,9 @@ export interface ClientOptions extends OptionAliases {
   /**
    * true (default): no socket until connect() or the first command, which starts the connection.
    * false: the connection starts when the client is created (ioredis's default); connect() then
-   * waits for it. Either way, a first connection that fails rejects what waits for it at once.
+   * waits for it. A connection started this way (not by connect()) that cannot be opened is
+   * retried like a lost one; only the server refusing the handshake (auth, SELECT) ends it.
+   * An explicit connect() rejects at once on any failure, so a misconfiguration at start is loud.
    */
   lazyConnect?: boolean;
   /** Queue commands issued while disconnected. Default true. */

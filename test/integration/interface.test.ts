@@ -289,17 +289,34 @@ describe('issue 14 item 3: a client that never gives up unless told to', () => {
     expect(c.status).toBe('ready');
   });
 
-  it('lazyConnect: false connects at creation; a command on a refused port settles with ConnectionError', async () => {
+  it('lazyConnect: false connects at creation', async () => {
     const { host, port } = standaloneTarget();
     const eager = track(createClient({ host, port, lazyConnect: false }));
     await within(once(eager, 'ready'), 5000, 'ready without connect()');
     expect(eager.status).toBe('ready');
+  });
+
+  it('a lazy first connection to a server that is down keeps trying: commands time out, then work once it is up', async () => {
     const server = await startStandalone();
-    const dead = server.port;
-    await server.stop();
-    const refused = track(createClient({ port: dead, connectTimeout: 1000 }));
-    const err = await within(refused.ping(), 5000, 'ping on a refused port').catch((e: unknown) => e);
+    servers.push(server);
+    await server.kill();
+    const c = track(createClient({ port: server.port, commandTimeout: 500, reconnect: { initialDelay: 10, maxDelay: 50 } }));
+    const err = await within(c.ping(), 5000, 'ping while the server is down').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TimeoutError);
+    expect(c.status).toBe('reconnecting');
+    await server.restart();
+    await waitUntil('ready after the server came up', () => c.status === 'ready', 10_000);
+    expect(await c.ping()).toBe('PONG');
+  });
+
+  it('a lazy first connection the server refuses (wrong password) ends at once with ConnectionError', async () => {
+    const server = await startStandalone({ password: 'right' });
+    servers.push(server);
+    const c = track(createClient({ port: server.port, password: 'wrong' }));
+    const err = await within(c.ping(), 5000, 'ping with a wrong password').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConnectionError);
+    expect((err as ConnectionError).reason).toBe('handshake');
+    expect(c.status).toBe('closed');
   });
 
   it('a blocking command gets its server timeout plus commandTimeout, not forever', async () => {
