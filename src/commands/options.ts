@@ -57,8 +57,9 @@ export function appendOptions(args: RedisArg[], g: Grammar, rest: readonly unkno
   else appendTokens(args, g, rest);
 }
 
-/** Whether the tokens in `rest` include `token` (e.g. WITHSCORES), case-insensitively. */
+/** Whether the options in `rest`, in either form, include flag `token` (e.g. WITHSCORES), case-insensitively. */
 export function hasToken(rest: readonly unknown[], token: string): boolean {
+  if (rest.length === 1 && isOptionsObject(rest[0])) return rest[0][token] === true;
   for (const t of rest) if (typeof t === 'string' && t.length === token.length && t.toUpperCase() === token) return true;
   return false;
 }

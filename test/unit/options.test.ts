@@ -7,7 +7,7 @@ import { ArgumentTypeError, InvalidOptionError } from '../../src/errors.js';
 import { parseUrl, reconnectDelay, resolveOptions, type ResolvedReconnect } from '../../src/connection/options.js';
 import { resolveClusterOptions } from '../../src/cluster/options.js';
 import { blockingLimitMs, serverTimeoutMs } from '../../src/commands/blocking.js';
-import { appendOptions, grammar, limitRule } from '../../src/commands/options.js';
+import { appendOptions, grammar, hasToken, limitRule } from '../../src/commands/options.js';
 import type { RedisArg } from '../../src/resp/types.js';
 
 describe('client options and URLs', () => {
@@ -110,6 +110,12 @@ describe('option grammar: objects and tokens checked the same way', () => {
     expect(build([{ BYSCORE: true, LIMIT: { offset: 0, count: 10 }, REV: false }])).toEqual(['k', 0, -1, 'BYSCORE', 'LIMIT', 0, 10]);
     expect(build([])).toEqual(['k', 0, -1]);
     expect(build([undefined])).toEqual(['k', 0, -1]);
+  });
+  it('finds a flag in either form', () => {
+    expect(hasToken(['rev', 'withscores'], 'WITHSCORES')).toBe(true);
+    expect(hasToken([{ WITHSCORES: true }], 'WITHSCORES')).toBe(true);
+    expect(hasToken([{ WITHSCORES: false }], 'WITHSCORES')).toBe(false);
+    expect(hasToken(['LIMIT', 0, 1], 'WITHSCORES')).toBe(false);
   });
   it('names the refused argument', () => {
     expect(() => build(['LIMIT', 0])).toThrow(expect.objectContaining({ index: 3, problem: 'count' }));
