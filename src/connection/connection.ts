@@ -92,15 +92,27 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     if (this.#wire.status === 'ready') return;
     if (this.#wire.status === 'closing' || this.#wire.status === 'closed') throw this.#closedError();
     if (this.#wire.status === 'connecting' || this.#wire.status === 'reconnecting') {
+      // Reconnecting goes on for ever by default: this caller waits at most connectTimeout, the
+      // connection keeps trying either way.
+      const ms = this.options.connectTimeout;
       await new Promise<void>((resolve, reject) => {
-        const onReady = (): void => {
+        const done = (): void => {
+          clearTimeout(timer);
+          this.off('ready', onReady);
           this.off('end', onEnd);
+        };
+        const onReady = (): void => {
+          done();
           resolve();
         };
         const onEnd = (): void => {
-          this.off('ready', onReady);
+          done();
           reject(this.#closedError());
         };
+        const timer = setTimeout(() => {
+          done();
+          reject(new ConnectionError(`Not connected to ${this.address} within ${ms} ms; still trying in the background`, 'refused'));
+        }, ms);
         this.once('ready', onReady);
         this.once('end', onEnd);
       });

@@ -304,6 +304,13 @@ describe('issue 14 item 3: a client that never gives up unless told to', () => {
     const err = await within(c.ping(), 5000, 'ping while the server is down').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TimeoutError);
     expect(c.status).toBe('reconnecting');
+    // connect() meanwhile is bounded by connectTimeout, and the client keeps trying.
+    const short = track(createClient({ port: server.port, connectTimeout: 300, reconnect: { initialDelay: 10, maxDelay: 50 } }));
+    void short.ping().catch(() => undefined);
+    await waitUntil('reconnecting', () => short.status === 'reconnecting', 5000);
+    const notYet = await within(short.connect(), 5000, 'connect() while reconnecting').catch((e: unknown) => e);
+    expect(notYet).toBeInstanceOf(ConnectionError);
+    expect(short.status).toBe('reconnecting');
     await server.restart();
     await waitUntil('ready after the server came up', () => c.status === 'ready', 10_000);
     expect(await c.ping()).toBe('PONG');
