@@ -3,9 +3,9 @@
  * the API; tests reach internals through their source paths.
  */
 export { createClient, Client, type ClientEvents, type CallOptions } from './client/client.js';
-export type { ClientOptions, ReconnectOptions } from './connection/options.js';
+export type { ClientOptions, ReconnectOptions, ReconnectStrategy, OptionAliases } from './connection/options.js';
 export { createCluster, Cluster, type ClusterEvents } from './cluster/cluster.js';
-export type { ClusterOptions, NatMap } from './cluster/options.js';
+export type { ClusterOptions, NatMap, NodeOptions } from './cluster/options.js';
 export type { ClusterStats } from './cluster/topology.js';
 export type { ClusterScanOptions } from './cluster/scan.js';
 export type { KeySpread } from './cluster/spread.js';
@@ -15,8 +15,8 @@ export type { SlotMap, NodeAddress, NodeInfo, ShardInfo } from './cluster/slot-m
 export type { Pipeline, Multi, ExecOptions, CommandTuple } from './batch/builders.js';
 export type { WatchTransaction, WatchOptions, WatchCallback } from './batch/watch.js';
 export type { RedisKey, PreparedCommand, ReplyTransform } from './commands/command.js';
-export type { SetOptions, ScanOptions } from './commands/keyspace-methods.js';
-export type { ZAddOptions, ZRangeOptions, XAddOptions, XReadOptions, ListSide } from './commands/methods.js';
+export type { SetOptions, ScanOptions, SetToken, ScanToken, ExpireMode, Word } from './commands/keyspace-methods.js';
+export type { ZAddOptions, ZRangeOptions, XAddOptions, XReadOptions, ListSide, ZRangeToken, ZAddFlag } from './commands/methods.js';
 export type { ScoredMember, StreamEntry, StreamMessages } from './commands/transforms.js';
 export {
   defineScript,

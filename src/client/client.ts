@@ -9,6 +9,7 @@ import type { Command, RedisKey } from '../commands/command.js';
 import { CommandMethods } from '../commands/methods.js';
 import type { Apply, AsPromise } from '../commands/keyspace-methods.js';
 import { isBlocking } from '../commands/keys.js';
+import { blockingLimitMs } from '../commands/blocking.js';
 import { commandRefusal } from '../commands/connection-state.js';
 import { Connection } from '../connection/connection.js';
 import { ConnectionPool } from '../connection/pool.js';
@@ -20,40 +21,58 @@ import { runWatch, type WatchCallback, type WatchOptions } from '../batch/watch.
 import { sendOne, sendPipeline, sendTransaction } from '../connection/send.js';
 import type { RespValue } from '../resp/types.js';
 
+/**
+ * What the client emits. 'error' is informational (each command gets its own rejection) and is
+ * only emitted when someone listens, so an unhandled 'error' never throws.
+ */
 export interface ClientEvents {
+  /** The socket is open; the handshake comes next. */
+  connect: [];
+  /** Handshake done: commands flow (after connect() or a reconnect). */
   ready: [];
   error: [Error];
+  /** A reconnect attempt is scheduled `delay` ms from now (attempt 1 = the first after a loss). */
   reconnecting: [{ attempt: number; delay: number }];
+  /** The client is closed for good: close(), disconnect(), a failed first connect, or reconnecting stopped. */
   end: [];
   push: [RespValue[]];
 }
 
+const FORWARDED = ['connect', 'ready', 'reconnecting', 'end', 'push'] as const;
+
+// The class is an EventEmitter at run time (KeyspaceMethods' root); this gives it the typed API.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export interface Client extends EventEmitter<ClientEvents> {}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class Client extends CommandMethods<AsPromise> {
   /** Private: it holds the password, which nothing reachable from the client may show. */
   readonly #options: ResolvedOptions;
   readonly #conn: Connection;
-  readonly #events = new EventEmitter<ClientEvents>();
   #pool: ConnectionPool | undefined;
 
   constructor(options: ClientOptions | string = {}) {
     super();
     this.#options = resolveOptions(options);
     this.#conn = new Connection(this.#options);
-    for (const event of ['ready', 'reconnecting', 'end', 'push'] as const) {
-      this.#conn.on(event, (...args: unknown[]) => (this.#events.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args));
+    for (const event of FORWARDED) {
+      this.#conn.on(event, (...args: unknown[]) => (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args));
     }
-    this.#conn.on('error', (error) => {
-      if (this.#events.listenerCount('error') > 0) this.#events.emit('error', error);
-    });
+    this.#conn.on('error', (error) => this.#emitError(error));
+    if (!this.#options.lazyConnect) this.#start();
   }
 
-  on<E extends keyof ClientEvents>(event: E, listener: (...args: ClientEvents[E]) => void): this {
-    this.#events.on(event, listener as never);
-    return this;
+  #emitError(error: unknown): void {
+    if (this.listenerCount('error') > 0) this.emit('error', error instanceof Error ? error : new Error(String(error)));
   }
-  off<E extends keyof ClientEvents>(event: E, listener: (...args: ClientEvents[E]) => void): this {
-    this.#events.off(event, listener as never);
-    return this;
+
+  /**
+   * Starts the connection without a caller awaiting it (lazy connect, lazyConnect: false): a
+   * failed first open is retried like a lost connection, what waits in the offline queue bounded
+   * by commandTimeout; only the server refusing the handshake (auth, SELECT) ends the client.
+   */
+  #start(): void {
+    this.#conn.connect(true).catch((error: unknown) => this.#emitError(error));
   }
 
   get status(): Connection['status'] {
@@ -84,11 +103,13 @@ export class Client extends CommandMethods<AsPromise> {
     const refusal = commandRefusal(cmd as Command<unknown>, 'client');
     if (refusal !== undefined) return Promise.reject(refusal);
     if (isBlocking(cmd.name, cmd.args)) return this.#runBlocking(cmd);
+    if (this.#conn.status === 'idle') this.#start();
     return sendOne(this.#conn, cmd);
   }
 
+  /** On a pooled connection, limited to the command's own server timeout plus commandTimeout. */
   #runBlocking<T>(cmd: Command<T>): Promise<T> {
-    return this.#poolOf().send(cmd);
+    return this.#poolOf().send(cmd, blockingLimitMs(cmd.name, cmd.args, this.#options.commandTimeout));
   }
 
   #poolOf(): ConnectionPool {
@@ -112,8 +133,12 @@ export class Client extends CommandMethods<AsPromise> {
     path: 'client',
     abortable: true,
     // A pipeline keeps errors in place: a lost connection leaves the replies that arrived.
-    pipeline: (cmds, signal) => runSliced(cmds, this.#options.maxBatch, (slice) => sendPipeline(this.#conn, slice, { errorsInPlace: true, signal })),
+    pipeline: (cmds, signal) => {
+      if (this.#conn.status === 'idle') this.#start();
+      return runSliced(cmds, this.#options.maxBatch, (slice) => sendPipeline(this.#conn, slice, { errorsInPlace: true, signal }));
+    },
     transaction: async (cmds, signal) => {
+      if (this.#conn.status === 'idle') this.#start();
       const replies = await sendTransaction(this.#conn, cmds, transactionBlock(cmds), { signal });
       const outcome = readTransaction(replies, cmds);
       switch (outcome.kind) {

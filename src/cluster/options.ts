@@ -1,16 +1,24 @@
 /**
  * Cluster options: the seeds, the address map and the routing knobs, on top of the client
  * options that every node connection inherits (TLS, auth, clientName, protocol, timeouts).
- * Pure: no sockets.
+ * A seed given as a URL brings its credentials and TLS to every node, under the explicit
+ * options. Pure: no sockets.
  */
 import { InvalidOptionError } from '../errors.js';
-import { redactUrl, resolveOptions, type ClientOptions, type ResolvedOptions } from '../connection/options.js';
+import { parseUrl, redactUrl, resolveOptions, type ClientOptions, type ResolvedOptions } from '../connection/options.js';
 import type { AddressMapper, NodeAddress } from './slot-map.js';
 
 /** `'10.0.0.5:6379' → { host: '127.0.0.1', port: 7001 }`, or a function doing the same. */
 export type NatMap = Readonly<Record<string, NodeAddress>> | ((addr: NodeAddress) => NodeAddress | undefined);
 
-export interface ClusterOptions extends Omit<ClientOptions, 'host' | 'port' | 'db'> {
+/** Client options that name one server or database, or that the cluster does not implement. */
+type NotForCluster = 'host' | 'port' | 'db' | 'database' | 'url' | 'path' | 'socket' | 'lazyConnect';
+const NOT_FOR_CLUSTER: readonly NotForCluster[] = ['host', 'port', 'db', 'database', 'url', 'path', 'socket', 'lazyConnect'];
+
+/** Options for every node connection, for those who keep them apart (top-level options win). */
+export type NodeOptions = Omit<ClientOptions, NotForCluster>;
+
+export interface ClusterOptions extends NodeOptions {
   /** Seed nodes: any reachable one is enough to discover the rest. */
   nodes: ReadonlyArray<NodeAddress | string>;
   /** Rewrites the addresses the cluster announces (NAT, port forwards, proxies). */
@@ -33,6 +41,12 @@ export interface ClusterOptions extends Omit<ClientOptions, 'host' | 'port' | 'd
    * node-timeout + 1-2 s in general). These waits do not spend maxRedirections. Default 5000.
    */
   failoverTimeout?: number;
+  /** Options every node connection starts from; the same names at the top level win over these. */
+  nodeOptions?: NodeOptions;
+  /** ioredis's name for nodeOptions. */
+  redisOptions?: NodeOptions;
+  /** node-redis's name for nodeOptions. */
+  defaults?: NodeOptions;
 }
 
 export interface ResolvedClusterOptions {
@@ -49,21 +63,36 @@ export interface ResolvedClusterOptions {
   readonly node: ResolvedOptions;
 }
 
-function parseSeed(seed: NodeAddress | string): NodeAddress {
+/** What a seed URL says beyond its address: applied to every node, explicit options winning. */
+type SeedSettings = Pick<ClientOptions, 'username' | 'password' | 'tls' | 'protocol' | 'clientName'>;
+const SEED_SETTINGS = ['username', 'password', 'tls', 'protocol', 'clientName'] as const;
+
+function parseSeed(seed: NodeAddress | string, settings: SeedSettings): NodeAddress {
   if (typeof seed !== 'string') {
     if (typeof seed?.host !== 'string' || !Number.isInteger(seed.port)) {
       throw new InvalidOptionError('nodes', `createCluster: each seed must be { host, port } or 'host:port', got ${JSON.stringify(seed)}`);
     }
     return { host: seed.host, port: seed.port };
   }
-  let text = seed;
   if (seed.includes('://')) {
+    let url: ClientOptions;
     try {
-      text = new URL(seed).host;
+      url = parseUrl(seed);
     } catch {
       throw new InvalidOptionError('nodes', `createCluster: bad seed URL '${redactUrl(seed)}'`);
     }
+    if (url.path !== undefined) throw new InvalidOptionError('nodes', `createCluster: a cluster seed cannot be a unix socket ('${redactUrl(seed)}')`);
+    if (url.db !== undefined && url.db !== 0) throw new InvalidOptionError('nodes', `createCluster: a cluster has only database 0 ('${redactUrl(seed)}')`);
+    for (const key of SEED_SETTINGS) {
+      const v = url[key];
+      if (v === undefined) continue;
+      // Two seeds that disagree would make every node's settings depend on the seed order.
+      if (settings[key] !== undefined && settings[key] !== v) throw new InvalidOptionError('nodes', `createCluster: seed URLs disagree on ${key}`);
+      (settings as Record<string, unknown>)[key] = v;
+    }
+    return { host: url.host ?? '127.0.0.1', port: url.port ?? 6379 };
   }
+  const text = seed;
   const colon = text.lastIndexOf(':');
   const port = colon === -1 ? 6379 : Number(text.slice(colon + 1));
   const host = (colon === -1 ? text : text.slice(0, colon)).replace(/^\[|\]$/g, '');
@@ -86,12 +115,25 @@ export function resolveClusterOptions(o: ClusterOptions): ResolvedClusterOptions
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new InvalidOptionError(name, `Option ${name} must be a non-negative number`);
     return v;
   };
-  const { nodes, natMap, readFrom, maxRedirections, refreshInterval, minRefreshGap, retryDelay, retryTimeout, failoverTimeout, ...client } = o;
+  const { nodes, natMap, readFrom, maxRedirections, refreshInterval, minRefreshGap, retryDelay, retryTimeout, failoverTimeout, nodeOptions, redisOptions, defaults, ...client } = o;
   if (readFrom !== undefined && readFrom !== 'primary' && readFrom !== 'preferReplica') {
     throw new InvalidOptionError('readFrom', `Option readFrom must be 'primary' or 'preferReplica', got ${String(readFrom)}`);
   }
+  const perNode = [['nodeOptions', nodeOptions], ['redisOptions', redisOptions], ['defaults', defaults]] as const;
+  const given = perNode.filter(([, v]) => v !== undefined);
+  if (given.length > 1) throw new InvalidOptionError(given[1]![0], `createCluster: give per-node options once (${given.map(([k]) => k).join(' and ')} were both given)`);
+  for (const [where, opts] of [['', client], ...given.map(([k, v]) => [`${k}.`, v] as const)] as const) {
+    for (const key of NOT_FOR_CLUSTER) {
+      if (opts !== undefined && (opts as Record<string, unknown>)[key] !== undefined) {
+        throw new InvalidOptionError(`${where}${key}`, `createCluster: option ${where}${key} does not apply to a cluster (seeds go in nodes; a cluster has only db 0)`);
+      }
+    }
+  }
+  const settings: SeedSettings = {};
+  const seeds = nodes.map((seed) => parseSeed(seed, settings));
+  const explicit = Object.fromEntries(Object.entries(client).filter(([, v]) => v !== undefined)) as NodeOptions;
   return {
-    seeds: nodes.map(parseSeed),
+    seeds,
     mapAddress: toMapper(natMap),
     readFrom: readFrom ?? 'primary',
     maxRedirections: count('maxRedirections', maxRedirections, 16),
@@ -100,6 +142,6 @@ export function resolveClusterOptions(o: ClusterOptions): ResolvedClusterOptions
     retryDelay: count('retryDelay', retryDelay, 50),
     retryTimeout: count('retryTimeout', retryTimeout, 2000),
     failoverTimeout: count('failoverTimeout', failoverTimeout, 5000),
-    node: resolveOptions(client),
+    node: resolveOptions({ ...settings, ...given[0]?.[1], ...explicit }),
   };
 }

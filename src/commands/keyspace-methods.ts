@@ -5,10 +5,12 @@
  * implements `_run`. The return type is computed by a small "result kind" type function.
  * Must not import connection, client or cluster modules.
  */
+import { EventEmitter } from 'node:events';
 import type { ReplyError } from '../errors.js';
 import type { RedisArg, RespValue } from '../resp/types.js';
 import { command, type Command, type RedisKey, type ReplyTransform } from './command.js';
 import { asArray, asNumber, asNumberOrNull, asScanPage, asText } from './transforms.js';
+import { appendOptions, grammar, type Grammar } from './options.js';
 import { scriptCommand, type Script } from '../scripts/script.js';
 import { asFunctionList, functionCommand, type FunctionLibraryInfo, type Library, type RunFunctionOptions } from '../scripts/library.js';
 
@@ -46,6 +48,27 @@ export interface ScanOptions {
   TYPE?: string;
 }
 
+/** An option word in upper or lower case, as the server reads it. */
+export type Word<T extends string> = T | Lowercase<T>;
+/** SET's options in the server's syntax: `set(k, v, 'EX', 60, 'NX')`. */
+export type SetToken = Word<'EX' | 'PX' | 'EXAT' | 'PXAT' | 'KEEPTTL' | 'NX' | 'XX' | 'GET'> | number;
+export type ExpireMode = Word<'NX' | 'XX' | 'GT' | 'LT'>;
+/** SCAN's options in the server's syntax: `scan(0, 'MATCH', 'user:*', 'COUNT', 100)`. */
+export type ScanToken = Word<'MATCH' | 'COUNT' | 'TYPE'> | string | number;
+
+const SET = grammar('SET', 'EX=1 PX=1 EXAT=1 PXAT=1 KEEPTTL NX XX GET');
+const EXPIRE_MODE = 'NX XX GT LT';
+const EXPIRE = grammar('EXPIRE', EXPIRE_MODE);
+const PEXPIRE = grammar('PEXPIRE', EXPIRE_MODE);
+const EXPIREAT = grammar('EXPIREAT', EXPIRE_MODE);
+const PEXPIREAT = grammar('PEXPIREAT', EXPIRE_MODE);
+const SCAN = grammar('SCAN', 'MATCH=1 COUNT=1 TYPE=1');
+const FUNCTION_LOAD = grammar('FUNCTION', 'REPLACE', { replace: (v) => (v === true ? ['REPLACE'] : undefined) });
+const FUNCTION_LIST = grammar('FUNCTION', 'LIBRARYNAME=1 WITHCODE', {
+  libraryName: (v) => (typeof v === 'string' ? ['LIBRARYNAME', v] : undefined),
+  withCode: (v) => (v === true ? ['WITHCODE'] : undefined),
+});
+
 /** `mget('a', 'b')`, `mget(['a', 'b'])` and mixes of both are accepted, as ioredis users expect. */
 export function flattenKeys(items: ReadonlyArray<RedisKey | readonly RedisKey[]>): RedisKey[] {
   const out: RedisKey[] = [];
@@ -74,7 +97,14 @@ const strOrNull = (r: RespValue): string | null => r as string | null;
 const strs = (r: RespValue): string[] => asArray(r) as string[];
 const strsOrNull = (r: RespValue): Array<string | null> => r as Array<string | null>;
 
-export abstract class KeyspaceMethods<F extends ResultKind> {
+/**
+ * The root of every executor is an EventEmitter, so that the clients can be one (Client declares
+ * its typed event map over it). It is hidden from the type here: builders and executors that
+ * have no events keep a type without emitter methods, and may define their own `on`.
+ */
+const EmitterRoot = EventEmitter as unknown as abstract new () => object;
+
+export abstract class KeyspaceMethods<F extends ResultKind> extends EmitterRoot {
   /** Runs one command and returns what the executor returns for it. */
   protected abstract _run<T>(cmd: Command<T>): Apply<F, T>;
 
@@ -100,6 +130,29 @@ export abstract class KeyspaceMethods<F extends ResultKind> {
     return this._run(command(name, args, transform));
   }
 
+  /**
+   * A command whose options come after `args`, in either form (see options.ts), then `after`.
+   * An option refused by the grammar rejects the call; nothing is sent.
+   */
+  protected _withOptions<T>(
+    name: string,
+    args: RedisArg[],
+    g: Grammar,
+    rest: readonly unknown[],
+    transform: ReplyTransform<T>,
+    after?: readonly RedisArg[],
+  ): Apply<F, T> {
+    if (rest.length > 0) {
+      try {
+        appendOptions(args, g, rest);
+      } catch (error) {
+        return this._fail(error as Error);
+      }
+    }
+    if (after !== undefined) for (const a of after) args.push(a);
+    return this._cmd(name, args, transform);
+  }
+
   // ── strings ──────────────────────────────────────────────────────────────────────────
   get(key: RedisKey): Apply<F, string | null> {
     return this._cmd('GET', [key], strOrNull);
@@ -107,20 +160,17 @@ export abstract class KeyspaceMethods<F extends ResultKind> {
   getBuffer(key: RedisKey): Apply<F, Buffer | null> {
     return this._run<Buffer | null>({ name: 'GET', args: [key], returnBuffers: true });
   }
-  /** SET; resolves 'OK', or null when NX/XX prevented it, or the old value with `GET: true`. */
-  set(key: RedisKey, value: RedisArg, options?: SetOptions): Apply<F, string | null> {
-    const args: RedisArg[] = [key, value];
-    if (options !== undefined) {
-      if (options.EX !== undefined) args.push('EX', options.EX);
-      if (options.PX !== undefined) args.push('PX', options.PX);
-      if (options.EXAT !== undefined) args.push('EXAT', options.EXAT);
-      if (options.PXAT !== undefined) args.push('PXAT', options.PXAT);
-      if (options.KEEPTTL) args.push('KEEPTTL');
-      if (options.NX) args.push('NX');
-      if (options.XX) args.push('XX');
-      if (options.GET) args.push('GET');
-    }
-    return this._cmd('SET', args, strOrNull);
+  /**
+   * SET; resolves 'OK', or null when NX/XX prevented it, or the old value with GET.
+   * `set(k, v, { EX: 60 })` or, as in ioredis, `set(k, v, 'EX', 60)`.
+   */
+  set(key: RedisKey, value: RedisArg, options?: SetOptions): Apply<F, string | null>;
+  set(key: RedisKey, value: RedisArg, ...tokens: SetToken[]): Apply<F, string | null>;
+  set(key: RedisKey, value: RedisArg, options?: unknown): Apply<F, string | null> {
+    // `arguments`, not a rest parameter: the plain set(k, v) allocates nothing extra (~10 ns a call).
+    if (arguments.length <= 2) return this._cmd('SET', [key, value], strOrNull);
+    const rest: unknown[] = arguments.length === 3 ? [options] : Array.prototype.slice.call(arguments, 2);
+    return this._withOptions('SET', [key, value], SET, rest, strOrNull);
   }
   setnx(key: RedisKey, value: RedisArg): Apply<F, number> {
     return this._cmd('SETNX', [key, value], int);
@@ -187,14 +237,17 @@ export abstract class KeyspaceMethods<F extends ResultKind> {
   touch(...keys: Array<RedisKey | readonly RedisKey[]>): Apply<F, number> {
     return this._cmd('TOUCH', flattenKeys(keys), int);
   }
-  expire(key: RedisKey, seconds: number, mode?: 'NX' | 'XX' | 'GT' | 'LT'): Apply<F, number> {
-    return this._cmd('EXPIRE', mode ? [key, seconds, mode] : [key, seconds], int);
+  expire(key: RedisKey, seconds: number, ...mode: ExpireMode[]): Apply<F, number> {
+    return this._withOptions('EXPIRE', [key, seconds], EXPIRE, mode, int);
   }
-  pexpire(key: RedisKey, ms: number, mode?: 'NX' | 'XX' | 'GT' | 'LT'): Apply<F, number> {
-    return this._cmd('PEXPIRE', mode ? [key, ms, mode] : [key, ms], int);
+  pexpire(key: RedisKey, ms: number, ...mode: ExpireMode[]): Apply<F, number> {
+    return this._withOptions('PEXPIRE', [key, ms], PEXPIRE, mode, int);
   }
-  expireat(key: RedisKey, unixSeconds: number): Apply<F, number> {
-    return this._cmd('EXPIREAT', [key, unixSeconds], int);
+  expireat(key: RedisKey, unixSeconds: number, ...mode: ExpireMode[]): Apply<F, number> {
+    return this._withOptions('EXPIREAT', [key, unixSeconds], EXPIREAT, mode, int);
+  }
+  pexpireat(key: RedisKey, unixMs: number, ...mode: ExpireMode[]): Apply<F, number> {
+    return this._withOptions('PEXPIREAT', [key, unixMs], PEXPIREAT, mode, int);
   }
   ttl(key: RedisKey): Apply<F, number> {
     return this._cmd('TTL', [key], int);
@@ -217,12 +270,11 @@ export abstract class KeyspaceMethods<F extends ResultKind> {
   keys(pattern: string): Apply<F, string[]> {
     return this._cmd('KEYS', [pattern], strs);
   }
-  scan(cursor: string | number, options?: ScanOptions): Apply<F, { cursor: string; items: string[] }> {
-    const args: RedisArg[] = [cursor];
-    if (options?.MATCH !== undefined) args.push('MATCH', options.MATCH);
-    if (options?.COUNT !== undefined) args.push('COUNT', options.COUNT);
-    if (options?.TYPE !== undefined) args.push('TYPE', options.TYPE);
-    return this._cmd('SCAN', args, asScanPage as ReplyTransform<{ cursor: string; items: string[] }>);
+  /** `scan(0, { MATCH: 'u:*' })` or, as in ioredis, `scan(0, 'MATCH', 'u:*', 'COUNT', 100)`. */
+  scan(cursor: string | number, options?: ScanOptions): Apply<F, { cursor: string; items: string[] }>;
+  scan(cursor: string | number, ...tokens: ScanToken[]): Apply<F, { cursor: string; items: string[] }>;
+  scan(cursor: string | number, ...rest: unknown[]): Apply<F, { cursor: string; items: string[] }> {
+    return this._withOptions('SCAN', [cursor], SCAN, rest, asScanPage as ReplyTransform<{ cursor: string; items: string[] }>);
   }
   dbsize(): Apply<F, number> {
     return this._cmd('DBSIZE', [], int);
@@ -241,9 +293,9 @@ export abstract class KeyspaceMethods<F extends ResultKind> {
   echo(message: string): Apply<F, string> {
     return this._cmd('ECHO', [message], (r) => r as string);
   }
-  /** The INFO text as the server sends it (a section name narrows it). */
-  info(section?: string): Apply<F, string> {
-    return this._cmd('INFO', section === undefined ? [] : [section], asText);
+  /** The INFO text as the server sends it (section names narrow it). */
+  info(...sections: string[]): Apply<F, string> {
+    return this._cmd('INFO', sections, asText);
   }
   time(): Apply<F, { seconds: number; microseconds: number }> {
     return this._cmd('TIME', [], (r) => {
@@ -256,17 +308,26 @@ export abstract class KeyspaceMethods<F extends ResultKind> {
   }
 
   // ── scripting (raw forms; see runScript / runFunction for the managed ones) ───────────
-  eval(script: string, keys: readonly RedisKey[], args: readonly RedisArg[] = []): Apply<F, RespValue> {
-    return this._cmd<RespValue>('EVAL', [script, keys.length, ...keys, ...args]);
+  /** `eval(lua, [keys], [args])` or, as in ioredis, `eval(lua, numkeys, ...keys, ...args)`. */
+  eval(script: string, keys: readonly RedisKey[], args?: readonly RedisArg[]): Apply<F, RespValue>;
+  eval(script: string, numkeys: number, ...keysAndArgs: RedisArg[]): Apply<F, RespValue>;
+  eval(script: string, keys: readonly RedisKey[] | number, ...rest: unknown[]): Apply<F, RespValue> {
+    return this._cmd<RespValue>('EVAL', scriptArgs(script, keys, rest));
   }
-  evalsha(sha: string, keys: readonly RedisKey[], args: readonly RedisArg[] = []): Apply<F, RespValue> {
-    return this._cmd<RespValue>('EVALSHA', [sha, keys.length, ...keys, ...args]);
+  evalsha(sha: string, keys: readonly RedisKey[], args?: readonly RedisArg[]): Apply<F, RespValue>;
+  evalsha(sha: string, numkeys: number, ...keysAndArgs: RedisArg[]): Apply<F, RespValue>;
+  evalsha(sha: string, keys: readonly RedisKey[] | number, ...rest: unknown[]): Apply<F, RespValue> {
+    return this._cmd<RespValue>('EVALSHA', scriptArgs(sha, keys, rest));
   }
-  fcall(fn: string, keys: readonly RedisKey[], args: readonly RedisArg[] = []): Apply<F, RespValue> {
-    return this._cmd<RespValue>('FCALL', [fn, keys.length, ...keys, ...args]);
+  fcall(fn: string, keys: readonly RedisKey[], args?: readonly RedisArg[]): Apply<F, RespValue>;
+  fcall(fn: string, numkeys: number, ...keysAndArgs: RedisArg[]): Apply<F, RespValue>;
+  fcall(fn: string, keys: readonly RedisKey[] | number, ...rest: unknown[]): Apply<F, RespValue> {
+    return this._cmd<RespValue>('FCALL', scriptArgs(fn, keys, rest));
   }
-  fcallReadonly(fn: string, keys: readonly RedisKey[], args: readonly RedisArg[] = []): Apply<F, RespValue> {
-    return this._cmd<RespValue>('FCALL_RO', [fn, keys.length, ...keys, ...args]);
+  fcallReadonly(fn: string, keys: readonly RedisKey[], args?: readonly RedisArg[]): Apply<F, RespValue>;
+  fcallReadonly(fn: string, numkeys: number, ...keysAndArgs: RedisArg[]): Apply<F, RespValue>;
+  fcallReadonly(fn: string, keys: readonly RedisKey[] | number, ...rest: unknown[]): Apply<F, RespValue> {
+    return this._cmd<RespValue>('FCALL_RO', scriptArgs(fn, keys, rest));
   }
 
   // ── scripts and functions, managed: loaded when the server lacks them (see src/scripts) ──
@@ -309,14 +370,11 @@ export abstract class KeyspaceMethods<F extends ResultKind> {
   }
   /** FUNCTION LOAD [REPLACE]; resolves with the library name. */
   functionLoad(code: string, options?: { replace?: boolean }): Apply<F, string> {
-    return this._cmd('FUNCTION', options?.replace ? ['LOAD', 'REPLACE', code] : ['LOAD', code], asText);
+    return this._withOptions('FUNCTION', ['LOAD'], FUNCTION_LOAD, options === undefined ? [] : [options], asText, [code]);
   }
   /** FUNCTION LIST, shaped the same under RESP2 and RESP3. */
   functionList(options?: { libraryName?: string; withCode?: boolean }): Apply<F, FunctionLibraryInfo[]> {
-    const args: RedisArg[] = ['LIST'];
-    if (options?.libraryName !== undefined) args.push('LIBRARYNAME', options.libraryName);
-    if (options?.withCode) args.push('WITHCODE');
-    return this._cmd('FUNCTION', args, asFunctionList);
+    return this._withOptions('FUNCTION', ['LIST'], FUNCTION_LIST, options === undefined ? [] : [options], asFunctionList);
   }
   functionDelete(library: string): Apply<F, 'OK'> {
     return this._cmd('FUNCTION', ['DELETE', library], ok);
@@ -324,6 +382,13 @@ export abstract class KeyspaceMethods<F extends ResultKind> {
   functionFlush(mode?: 'SYNC' | 'ASYNC'): Apply<F, 'OK'> {
     return this._cmd('FUNCTION', mode ? ['FLUSH', mode] : ['FLUSH'], ok);
   }
+}
+
+/** EVAL-family arguments from our form (key and argument arrays) or the server's (numkeys, then both). */
+function scriptArgs(head: string, keys: readonly RedisKey[] | number, rest: readonly unknown[]): RedisArg[] {
+  if (typeof keys === 'number') return [head, keys, ...(rest as RedisArg[])];
+  const args = (rest[0] ?? []) as readonly RedisArg[];
+  return [head, keys.length, ...keys, ...args];
 }
 
 export { asNumberOrNull };

@@ -5,7 +5,8 @@
  */
 import type { RedisArg, RespValue } from '../resp/types.js';
 import type { ReplyTransform } from './command.js';
-import { KeyspaceMethods, flattenKeys, flattenPairs, type Apply, type RedisKey, type ResultKind } from './keyspace-methods.js';
+import { KeyspaceMethods, flattenKeys, flattenPairs, type Apply, type RedisKey, type ResultKind, type Word } from './keyspace-methods.js';
+import { grammar, hasToken, isOptionsObject, limitRule, type KeyRule } from './options.js';
 import {
   asArray,
   asKeyedElement,
@@ -13,6 +14,7 @@ import {
   asNumber,
   asNumberOrNull,
   asScanPage,
+  asFlatScores,
   asScoredMembers,
   asStreamEntries,
   asStreamMessages,
@@ -56,6 +58,31 @@ export interface XReadOptions {
 
 export type ListSide = 'LEFT' | 'RIGHT';
 
+/** ZRANGE's options in the server's syntax: `zrange(k, 0, -1, 'WITHSCORES')`, `'BYSCORE', 'LIMIT', 0, 10`. */
+export type ZRangeToken = Word<'BYSCORE' | 'BYLEX' | 'REV' | 'LIMIT' | 'WITHSCORES'> | number;
+export type ZAddFlag = Word<'NX' | 'XX' | 'GT' | 'LT' | 'CH'>;
+
+const byRule: KeyRule = (v) => (v === 'SCORE' || v === 'LEX' ? [`BY${v}`] : undefined);
+const ZRANGE = grammar('ZRANGE', 'BYSCORE BYLEX REV LIMIT=2 WITHSCORES', { BY: byRule, LIMIT: limitRule });
+const ZRANGE_SCORED = grammar('ZRANGE', 'BYSCORE BYLEX REV LIMIT=2', { BY: byRule, LIMIT: limitRule });
+const ZADD = grammar('ZADD', 'NX XX GT LT CH');
+const HSCAN = grammar('HSCAN', 'MATCH=1 COUNT=1');
+const XRANGE = grammar('XRANGE', 'COUNT=1');
+const XREVRANGE = grammar('XREVRANGE', 'COUNT=1');
+const XREAD = grammar('XREAD', 'COUNT=1 BLOCK=1');
+const XREADGROUP = grammar('XREADGROUP', 'COUNT=1 BLOCK=1 NOACK');
+const XGROUP_CREATE = grammar('XGROUP', 'MKSTREAM ENTRIESREAD=1');
+const XADD = grammar('XADD', 'NOMKSTREAM', {
+  trim: (v) => {
+    if (!isOptionsObject(v)) return undefined;
+    for (const key of Object.keys(v)) if (key !== 'MAXLEN' && key !== 'MINID' && key !== 'approximate') return undefined;
+    const how = v['approximate'] === true ? '~' : '=';
+    if (typeof v['MAXLEN'] === 'number') return ['MAXLEN', how, v['MAXLEN']];
+    if (typeof v['MINID'] === 'string') return ['MINID', how, v['MINID']];
+    return undefined;
+  },
+});
+
 export abstract class CommandMethods<F extends ResultKind> extends KeyspaceMethods<F> {
   // ── hashes ───────────────────────────────────────────────────────────────────────────
   /** `hset(key, { f: 'v' })` or `hset(key, 'f1', 'v1', 'f2', 'v2')`. */
@@ -96,11 +123,10 @@ export abstract class CommandMethods<F extends ResultKind> extends KeyspaceMetho
   hlen(key: RedisKey): Apply<F, number> {
     return this._cmd('HLEN', [key], int);
   }
-  hscan(key: RedisKey, cursor: string | number, options?: { MATCH?: string; COUNT?: number }): Apply<F, { cursor: string; items: string[] }> {
-    const args: RedisArg[] = [key, cursor];
-    if (options?.MATCH !== undefined) args.push('MATCH', options.MATCH);
-    if (options?.COUNT !== undefined) args.push('COUNT', options.COUNT);
-    return this._cmd('HSCAN', args, asScanPage as ReplyTransform<{ cursor: string; items: string[] }>);
+  hscan(key: RedisKey, cursor: string | number, options?: { MATCH?: string; COUNT?: number }): Apply<F, { cursor: string; items: string[] }>;
+  hscan(key: RedisKey, cursor: string | number, ...tokens: Array<string | number>): Apply<F, { cursor: string; items: string[] }>;
+  hscan(key: RedisKey, cursor: string | number, ...rest: unknown[]): Apply<F, { cursor: string; items: string[] }> {
+    return this._withOptions('HSCAN', [key, cursor], HSCAN, rest, asScanPage as ReplyTransform<{ cursor: string; items: string[] }>);
   }
 
   // ── lists ────────────────────────────────────────────────────────────────────────────
@@ -110,11 +136,16 @@ export abstract class CommandMethods<F extends ResultKind> extends KeyspaceMetho
   rpush(key: RedisKey, ...elements: Array<RedisArg | readonly RedisArg[]>): Apply<F, number> {
     return this._cmd('RPUSH', [key, ...(elements.flat() as RedisArg[])], int);
   }
-  lpop(key: RedisKey): Apply<F, string | null> {
-    return this._cmd('LPOP', [key], strOrNull);
+  /** With a count (as in ioredis), an array of up to `count` elements. */
+  lpop(key: RedisKey): Apply<F, string | null>;
+  lpop(key: RedisKey, count: number): Apply<F, string[] | null>;
+  lpop(key: RedisKey, count?: number): Apply<F, string | string[] | null> {
+    return count === undefined ? this._cmd('LPOP', [key], strOrNull) : this.lpopCount(key, count);
   }
-  rpop(key: RedisKey): Apply<F, string | null> {
-    return this._cmd('RPOP', [key], strOrNull);
+  rpop(key: RedisKey): Apply<F, string | null>;
+  rpop(key: RedisKey, count: number): Apply<F, string[] | null>;
+  rpop(key: RedisKey, count?: number): Apply<F, string | string[] | null> {
+    return count === undefined ? this._cmd('RPOP', [key], strOrNull) : this.rpopCount(key, count);
   }
   lpopCount(key: RedisKey, count: number): Apply<F, string[] | null> {
     return this._cmd('LPOP', [key, count], (r) => r as string[] | null);
@@ -146,12 +177,15 @@ export abstract class CommandMethods<F extends ResultKind> extends KeyspaceMetho
   lmove(source: RedisKey, destination: RedisKey, from: ListSide, to: ListSide): Apply<F, string | null> {
     return this._cmd('LMOVE', [source, destination, from, to], strOrNull);
   }
-  /** Blocks up to `timeoutSeconds` (0 = forever) on a pooled connection, never the shared one. */
-  blpop(keys: RedisKey | readonly RedisKey[], timeoutSeconds: number): Apply<F, { key: string; element: string } | null> {
-    return this._cmd('BLPOP', [...flattenKeys([keys]), timeoutSeconds], asKeyedElement);
+  /**
+   * Blocks up to `timeoutSeconds` (0 = forever) on a pooled connection, never the shared one.
+   * `blpop([k1, k2], 5)` or, as in ioredis, `blpop(k1, k2, 5)`.
+   */
+  blpop(...keysThenTimeout: [...Array<RedisKey | readonly RedisKey[]>, number]): Apply<F, { key: string; element: string } | null> {
+    return this._cmd('BLPOP', keysThenLast(keysThenTimeout), asKeyedElement);
   }
-  brpop(keys: RedisKey | readonly RedisKey[], timeoutSeconds: number): Apply<F, { key: string; element: string } | null> {
-    return this._cmd('BRPOP', [...flattenKeys([keys]), timeoutSeconds], asKeyedElement);
+  brpop(...keysThenTimeout: [...Array<RedisKey | readonly RedisKey[]>, number]): Apply<F, { key: string; element: string } | null> {
+    return this._cmd('BRPOP', keysThenLast(keysThenTimeout), asKeyedElement);
   }
   blmove(source: RedisKey, destination: RedisKey, from: ListSide, to: ListSide, timeoutSeconds: number): Apply<F, string | null> {
     return this._cmd('BLMOVE', [source, destination, from, to, timeoutSeconds], strOrNull);
@@ -176,11 +210,17 @@ export abstract class CommandMethods<F extends ResultKind> extends KeyspaceMetho
   scard(key: RedisKey): Apply<F, number> {
     return this._cmd('SCARD', [key], int);
   }
-  spop(key: RedisKey): Apply<F, string | null> {
-    return this._cmd('SPOP', [key], strOrNull);
+  /** With a count (as in ioredis), an array of up to `count` members. */
+  spop(key: RedisKey): Apply<F, string | null>;
+  spop(key: RedisKey, count: number): Apply<F, string[]>;
+  spop(key: RedisKey, count?: number): Apply<F, string | string[] | null> {
+    return count === undefined ? this._cmd('SPOP', [key], strOrNull) : this._cmd('SPOP', [key, count], strs);
   }
-  srandmember(key: RedisKey): Apply<F, string | null> {
-    return this._cmd('SRANDMEMBER', [key], strOrNull);
+  /** With a count (as in ioredis), an array; a negative count may repeat members. */
+  srandmember(key: RedisKey): Apply<F, string | null>;
+  srandmember(key: RedisKey, count: number): Apply<F, string[]>;
+  srandmember(key: RedisKey, count?: number): Apply<F, string | string[] | null> {
+    return count === undefined ? this._cmd('SRANDMEMBER', [key], strOrNull) : this._cmd('SRANDMEMBER', [key, count], strs);
   }
   sinter(...keys: Array<RedisKey | readonly RedisKey[]>): Apply<F, string[]> {
     return this._cmd('SINTER', flattenKeys(keys), strs);
@@ -193,18 +233,15 @@ export abstract class CommandMethods<F extends ResultKind> extends KeyspaceMetho
   }
 
   // ── sorted sets ──────────────────────────────────────────────────────────────────────
-  /** `zadd(key, [{ score: 1, member: 'a' }])` or `zadd(key, 1, 'a', 2, 'b')`. */
-  zadd(key: RedisKey, ...items: Array<number | RedisArg | ReadonlyArray<ScoredMember>>): Apply<F, number> {
+  /**
+   * `zadd(key, [{ score: 1, member: 'a' }])`, `zadd(key, 1, 'a', 2, 'b')`, or with flags first as
+   * in ioredis, `zadd(key, 'NX', 'CH', 1, 'a')`: the arguments go to the server as given.
+   */
+  zadd(key: RedisKey, ...items: Array<ZAddFlag | number | RedisArg | ReadonlyArray<ScoredMember>>): Apply<F, number> {
     return this._cmd('ZADD', [key, ...zaddPairs(items)], int);
   }
   zaddWith(key: RedisKey, options: ZAddOptions, members: ReadonlyArray<ScoredMember>): Apply<F, number | null> {
-    const args: RedisArg[] = [key];
-    if (options.NX) args.push('NX');
-    if (options.XX) args.push('XX');
-    if (options.GT) args.push('GT');
-    if (options.LT) args.push('LT');
-    if (options.CH) args.push('CH');
-    return this._cmd('ZADD', [...args, ...zaddPairs([members])], (r) => r as number | null);
+    return this._withOptions('ZADD', [key], ZADD, [options], (r) => r as number | null, zaddPairs([members]));
   }
   zrem(key: RedisKey, ...members: Array<RedisArg | readonly RedisArg[]>): Apply<F, number> {
     return this._cmd('ZREM', [key, ...(members.flat() as RedisArg[])], int);
@@ -230,11 +267,20 @@ export abstract class CommandMethods<F extends ResultKind> extends KeyspaceMetho
   zrevrank(key: RedisKey, member: RedisArg): Apply<F, number | null> {
     return this._cmd('ZREVRANK', [key, member], (r) => r as number | null);
   }
-  zrange(key: RedisKey, start: number | string, stop: number | string, options?: ZRangeOptions): Apply<F, string[]> {
-    return this._cmd('ZRANGE', zrangeArgs(key, start, stop, options, false), strs);
+  /**
+   * `zrange(k, 0, -1, { REV: true })` or, as in ioredis, `zrange(k, 0, -1, 'REV', 'WITHSCORES')`;
+   * with WITHSCORES the reply is ioredis's flat [member, score, ...] (zrangeWithScores gives objects).
+   */
+  zrange(key: RedisKey, start: number | string, stop: number | string, options?: ZRangeOptions): Apply<F, string[]>;
+  zrange(key: RedisKey, start: number | string, stop: number | string, ...tokens: ZRangeToken[]): Apply<F, string[]>;
+  zrange(key: RedisKey, start: number | string, stop: number | string, ...rest: unknown[]): Apply<F, string[]> {
+    const scored = rest.length > 0 && hasToken(rest, 'WITHSCORES');
+    return this._withOptions('ZRANGE', [key, start, stop], ZRANGE, rest, scored ? asFlatScores : strs);
   }
-  zrangeWithScores(key: RedisKey, start: number | string, stop: number | string, options?: ZRangeOptions): Apply<F, ScoredMember[]> {
-    return this._cmd('ZRANGE', zrangeArgs(key, start, stop, options, true), asScoredMembers);
+  zrangeWithScores(key: RedisKey, start: number | string, stop: number | string, options?: ZRangeOptions): Apply<F, ScoredMember[]>;
+  zrangeWithScores(key: RedisKey, start: number | string, stop: number | string, ...tokens: ZRangeToken[]): Apply<F, ScoredMember[]>;
+  zrangeWithScores(key: RedisKey, start: number | string, stop: number | string, ...rest: unknown[]): Apply<F, ScoredMember[]> {
+    return this._withOptions('ZRANGE', [key, start, stop], ZRANGE_SCORED, rest, asScoredMembers, ['WITHSCORES']);
   }
   zpopmin(key: RedisKey, count = 1): Apply<F, ScoredMember[]> {
     return this._cmd('ZPOPMIN', [key, count], asScoredMembers);
@@ -242,54 +288,67 @@ export abstract class CommandMethods<F extends ResultKind> extends KeyspaceMetho
   zpopmax(key: RedisKey, count = 1): Apply<F, ScoredMember[]> {
     return this._cmd('ZPOPMAX', [key, count], asScoredMembers);
   }
-  bzpopmin(keys: RedisKey | readonly RedisKey[], timeoutSeconds: number): Apply<F, { key: string; member: string; score: number } | null> {
-    return this._cmd('BZPOPMIN', [...flattenKeys([keys]), timeoutSeconds], asKeyedScore);
+  bzpopmin(...keysThenTimeout: [...Array<RedisKey | readonly RedisKey[]>, number]): Apply<F, { key: string; member: string; score: number } | null> {
+    return this._cmd('BZPOPMIN', keysThenLast(keysThenTimeout), asKeyedScore);
   }
-  bzpopmax(keys: RedisKey | readonly RedisKey[], timeoutSeconds: number): Apply<F, { key: string; member: string; score: number } | null> {
-    return this._cmd('BZPOPMAX', [...flattenKeys([keys]), timeoutSeconds], asKeyedScore);
+  bzpopmax(...keysThenTimeout: [...Array<RedisKey | readonly RedisKey[]>, number]): Apply<F, { key: string; member: string; score: number } | null> {
+    return this._cmd('BZPOPMAX', keysThenLast(keysThenTimeout), asKeyedScore);
   }
 
   // ── streams ──────────────────────────────────────────────────────────────────────────
-  xadd(key: RedisKey, id: string, fields: Record<string, RedisArg>, options?: XAddOptions): Apply<F, string | null> {
-    const args: RedisArg[] = [key];
-    if (options?.NOMKSTREAM) args.push('NOMKSTREAM');
-    const trim = options?.trim;
-    if (trim?.MAXLEN !== undefined) args.push('MAXLEN', trim.approximate ? '~' : '=', trim.MAXLEN);
-    else if (trim?.MINID !== undefined) args.push('MINID', trim.approximate ? '~' : '=', trim.MINID);
-    args.push(id, ...flattenPairs([fields]));
-    return this._cmd('XADD', args, strOrNull);
+  /**
+   * `xadd(k, '*', { f: 'v' }, { trim: { MAXLEN: 100 } })` or, as in ioredis, the server's syntax
+   * `xadd(k, 'MAXLEN', '~', 100, '*', 'f', 'v')`, sent as given.
+   */
+  xadd(key: RedisKey, id: string, fields: Record<string, RedisArg> | Map<RedisKey, RedisArg>, options?: XAddOptions): Apply<F, string | null>;
+  xadd(key: RedisKey, ...args: RedisArg[]): Apply<F, string | null>;
+  xadd(key: RedisKey, ...a: unknown[]): Apply<F, string | null> {
+    if (a.length < 2 || !isOptionsObject(a[1])) return this._cmd('XADD', [key, ...(a as RedisArg[])], strOrNull);
+    const fields = flattenPairs([a[1] as Record<string, RedisArg>]);
+    return this._withOptions('XADD', [key], XADD, a.length > 2 ? a.slice(2) : [], strOrNull, [a[0] as RedisArg, ...fields]);
   }
   xlen(key: RedisKey): Apply<F, number> {
     return this._cmd('XLEN', [key], int);
   }
-  xrange(key: RedisKey, start = '-', end = '+', count?: number): Apply<F, StreamEntry[]> {
-    return this._cmd('XRANGE', count === undefined ? [key, start, end] : [key, start, end, 'COUNT', count], asStreamEntries);
+  /** `xrange(k, '-', '+', 10)` or, as in ioredis, `xrange(k, '-', '+', 'COUNT', 10)`. */
+  xrange(key: RedisKey, start = '-', end = '+', ...count: [number?] | ['COUNT' | 'count', number]): Apply<F, StreamEntry[]> {
+    return this._withOptions('XRANGE', [key, start, end], XRANGE, countTokens(count), asStreamEntries);
   }
-  xrevrange(key: RedisKey, end = '+', start = '-', count?: number): Apply<F, StreamEntry[]> {
-    return this._cmd('XREVRANGE', count === undefined ? [key, end, start] : [key, end, start, 'COUNT', count], asStreamEntries);
+  xrevrange(key: RedisKey, end = '+', start = '-', ...count: [number?] | ['COUNT' | 'count', number]): Apply<F, StreamEntry[]> {
+    return this._withOptions('XREVRANGE', [key, end, start], XREVRANGE, countTokens(count), asStreamEntries);
   }
   xdel(key: RedisKey, ...ids: string[]): Apply<F, number> {
     return this._cmd('XDEL', [key, ...ids], int);
   }
-  xtrim(key: RedisKey, strategy: 'MAXLEN' | 'MINID', threshold: number | string, approximate = false): Apply<F, number> {
-    return this._cmd('XTRIM', [key, strategy, approximate ? '~' : '=', threshold], int);
+  /** `xtrim(k, 'MAXLEN', 1000, true)` or, as in ioredis, `xtrim(k, 'MAXLEN', '~', 1000)`, sent as given. */
+  xtrim(key: RedisKey, strategy: 'MAXLEN' | 'MINID', threshold: number | string, approximate?: boolean): Apply<F, number>;
+  xtrim(key: RedisKey, strategy: 'MAXLEN' | 'MINID', ...args: RedisArg[]): Apply<F, number>;
+  xtrim(key: RedisKey, strategy: 'MAXLEN' | 'MINID', ...a: unknown[]): Apply<F, number> {
+    if (a.length <= 2 && (a[1] === undefined || typeof a[1] === 'boolean')) return this._cmd('XTRIM', [key, strategy, a[1] ? '~' : '=', a[0] as RedisArg], int);
+    return this._cmd('XTRIM', [key, strategy, ...(a as RedisArg[])], int);
   }
-  /** `xread([{ key: 's', id: '$' }], { BLOCK: 1000 })`; null when BLOCK timed out. */
-  xread(streams: ReadonlyArray<{ key: RedisKey; id: string }>, options?: XReadOptions): Apply<F, StreamMessages[] | null> {
-    return this._cmd('XREAD', [...readOptions(options), 'STREAMS', ...streams.map((s) => s.key), ...streams.map((s) => s.id)], asStreamMessages);
+  /**
+   * `xread([{ key: 's', id: '$' }], { BLOCK: 1000 })` or, as in ioredis, the server's syntax
+   * `xread('COUNT', 10, 'STREAMS', 's', '$')`, sent as given; null when BLOCK timed out.
+   */
+  xread(streams: ReadonlyArray<{ key: RedisKey; id: string }>, options?: XReadOptions): Apply<F, StreamMessages[] | null>;
+  xread(...args: RedisArg[]): Apply<F, StreamMessages[] | null>;
+  xread(...a: unknown[]): Apply<F, StreamMessages[] | null> {
+    if (!Array.isArray(a[0])) return this._cmd('XREAD', a as RedisArg[], asStreamMessages);
+    return this._withOptions('XREAD', [], XREAD, a.length > 1 ? a.slice(1) : [], asStreamMessages, streamsTail(a[0] as StreamIds));
   }
-  xgroupCreate(key: RedisKey, group: string, id = '$', options?: { MKSTREAM?: boolean }): Apply<F, 'OK'> {
-    return this._cmd('XGROUP', options?.MKSTREAM ? ['CREATE', key, group, id, 'MKSTREAM'] : ['CREATE', key, group, id], ok);
+  xgroupCreate(key: RedisKey, group: string, id?: string, options?: { MKSTREAM?: boolean; ENTRIESREAD?: number }): Apply<F, 'OK'>;
+  xgroupCreate(key: RedisKey, group: string, id: string, ...tokens: Array<Word<'MKSTREAM' | 'ENTRIESREAD'> | number>): Apply<F, 'OK'>;
+  xgroupCreate(key: RedisKey, group: string, id = '$', ...rest: unknown[]): Apply<F, 'OK'> {
+    return this._withOptions('XGROUP', ['CREATE', key, group, id], XGROUP_CREATE, rest, ok);
   }
-  xreadgroup(
-    group: string,
-    consumer: string,
-    streams: ReadonlyArray<{ key: RedisKey; id: string }>,
-    options?: XReadOptions & { NOACK?: boolean },
-  ): Apply<F, StreamMessages[] | null> {
-    const args: RedisArg[] = ['GROUP', group, consumer, ...readOptions(options)];
-    if (options?.NOACK) args.push('NOACK');
-    return this._cmd('XREADGROUP', [...args, 'STREAMS', ...streams.map((s) => s.key), ...streams.map((s) => s.id)], asStreamMessages);
+  /** Our form, or the server's syntax as in ioredis: `xreadgroup('GROUP', g, c, 'COUNT', 1, 'STREAMS', k, '>')`. */
+  xreadgroup(group: string, consumer: string, streams: StreamIds, options?: XReadOptions & { NOACK?: boolean }): Apply<F, StreamMessages[] | null>;
+  xreadgroup(...args: RedisArg[]): Apply<F, StreamMessages[] | null>;
+  xreadgroup(...a: unknown[]): Apply<F, StreamMessages[] | null> {
+    if (!Array.isArray(a[2])) return this._cmd('XREADGROUP', a as RedisArg[], asStreamMessages);
+    const rest = a.length > 3 ? a.slice(3) : [];
+    return this._withOptions('XREADGROUP', ['GROUP', a[0] as RedisArg, a[1] as RedisArg], XREADGROUP, rest, asStreamMessages, streamsTail(a[2] as StreamIds));
   }
   xack(key: RedisKey, group: string, ...ids: string[]): Apply<F, number> {
     return this._cmd('XACK', [key, group, ...ids], int);
@@ -305,18 +364,20 @@ function zaddPairs(items: ReadonlyArray<number | RedisArg | ReadonlyArray<Scored
   return items as RedisArg[];
 }
 
-function zrangeArgs(key: RedisKey, start: number | string, stop: number | string, o: ZRangeOptions | undefined, withScores: boolean): RedisArg[] {
-  const args: RedisArg[] = [key, start, stop];
-  if (o?.BY) args.push(`BY${o.BY}`);
-  if (o?.REV) args.push('REV');
-  if (o?.LIMIT) args.push('LIMIT', o.LIMIT.offset, o.LIMIT.count);
-  if (withScores) args.push('WITHSCORES');
-  return args;
+type StreamIds = ReadonlyArray<{ key: RedisKey; id: string }>;
+
+function streamsTail(streams: StreamIds): RedisArg[] {
+  return ['STREAMS', ...streams.map((s) => s.key), ...streams.map((s) => s.id)];
 }
 
-function readOptions(o: XReadOptions | undefined): RedisArg[] {
-  const args: RedisArg[] = [];
-  if (o?.COUNT !== undefined) args.push('COUNT', o.COUNT);
-  if (o?.BLOCK !== undefined) args.push('BLOCK', o.BLOCK);
-  return args;
+/** BLPOP-family arguments: keys (arrays or not), then the timeout, which stays last. */
+function keysThenLast(a: ReadonlyArray<RedisKey | readonly RedisKey[] | number>): RedisArg[] {
+  return [...flattenKeys(a.slice(0, -1) as Array<RedisKey | readonly RedisKey[]>), a[a.length - 1] as number];
+}
+
+/** XRANGE's count: a bare number is our form, anything else goes to the grammar. */
+function countTokens(count: readonly unknown[]): readonly unknown[] {
+  if (count.length === 1 && typeof count[0] === 'number') return ['COUNT', count[0]];
+  if (count.length === 1 && count[0] === undefined) return [];
+  return count;
 }

@@ -92,6 +92,24 @@ export function asScoredMembers(reply: RespValue): ScoredMember[] {
   return out;
 }
 
+/**
+ * ZRANGE ... WITHSCORES asked for in the server's syntax: ioredis's flat [m, s, m, s] of strings,
+ * whatever the protocol (RESP3 sends [[m, score], ...] with the score as a double).
+ */
+export function asFlatScores(reply: RespValue): string[] {
+  const out: string[] = [];
+  for (const item of asArray(reply)) {
+    if (Array.isArray(item)) out.push(str(item[0]!), scoreText(item[1]!));
+    else out.push(str(item));
+  }
+  return out;
+}
+
+function scoreText(v: RespValue): string {
+  if (typeof v !== 'number') return str(v);
+  return v === Infinity ? 'inf' : v === -Infinity ? '-inf' : String(v);
+}
+
 /** ZPOPMIN/ZPOPMAX without count: RESP3 [m, s] or RESP2 [m, s]; with count: like WITHSCORES. */
 export function asScoredMembersFlatOrNested(reply: RespValue): ScoredMember[] {
   return asScoredMembers(reply);

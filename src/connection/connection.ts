@@ -18,12 +18,12 @@
  */
 import { EventEmitter } from 'node:events';
 import type net from 'node:net';
-import { AbortError, ConnectionError } from '../errors.js';
+import { AbortError, ConnectionError, ReplyError } from '../errors.js';
 import { checkArgs } from '../resp/encoder.js';
 import type { RespValue } from '../resp/types.js';
 import type { Command } from '../commands/command.js';
 import { channels, redactArgs } from '../diagnostics.js';
-import { backoffDelay, type ResolvedOptions } from './options.js';
+import { reconnectDelay, type ResolvedOptions } from './options.js';
 import { handshake, settingsOf, type HandshakeSettings } from './handshake.js';
 import { NO_ARGS, abortUnit, batchOf, single } from './queue.js';
 import { dial, timeLimit } from './socket.js';
@@ -39,6 +39,8 @@ export interface BatchOptions {
 }
 
 export interface ConnectionEvents {
+  /** The socket is open; the handshake comes next. */
+  connect: [];
   ready: [];
   error: [Error];
   reconnecting: [{ attempt: number; delay: number }];
@@ -64,7 +66,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   constructor(options: ResolvedOptions, settings?: Partial<HandshakeSettings>) {
     super();
     this.options = options;
-    this.address = `${options.host}:${options.port}`;
+    this.address = options.path ?? `${options.host}:${options.port}`;
     this.#settings = { ...settingsOf(options), ...settings };
     this.#wire = new Wire(options, this.address, {
       push: (value) => this.#emit('push', value),
@@ -91,20 +93,37 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     return this.#wire.pendingCount;
   }
 
-  /** Opens the socket and runs the handshake. Rejects (no retry loop) on refusal or bad credentials. */
-  async connect(): Promise<void> {
+  /**
+   * Opens the socket and runs the handshake. Rejects on refusal or bad credentials; with
+   * `retry` (a connection no caller is waiting on: lazy connect), a failure the server did not
+   * answer for itself (refused, timed out, lost) is retried like a lost connection while the
+   * promise still rejects, and only the server's refusal in the handshake (auth, SELECT) ends it.
+   */
+  async connect(retry = false): Promise<void> {
     if (this.#wire.status === 'ready') return;
     if (this.#wire.status === 'closing' || this.#wire.status === 'closed') throw this.#closedError();
     if (this.#wire.status === 'connecting' || this.#wire.status === 'reconnecting') {
+      // Reconnecting goes on for ever by default: this caller waits at most connectTimeout, the
+      // connection keeps trying either way.
+      const ms = this.options.connectTimeout;
       await new Promise<void>((resolve, reject) => {
-        const onReady = (): void => {
+        const done = (): void => {
+          clearTimeout(timer);
+          this.off('ready', onReady);
           this.off('end', onEnd);
+        };
+        const onReady = (): void => {
+          done();
           resolve();
         };
         const onEnd = (): void => {
-          this.off('ready', onReady);
+          done();
           reject(this.#closedError());
         };
+        const timer = setTimeout(() => {
+          done();
+          reject(new ConnectionError(`Not connected to ${this.address} within ${ms} ms; still trying in the background`, 'refused'));
+        }, ms);
         this.once('ready', onReady);
         this.once('end', onEnd);
       });
@@ -116,7 +135,13 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     } catch (error) {
       // disconnect() during the open has already ended everything: say so, once.
       if (this.#isClosed()) throw this.#closedError();
-      this.#finish(error instanceof Error ? error : new Error(String(error)));
+      const failure = error instanceof Error ? error : new Error(String(error));
+      if (retry && this.options.reconnect !== false && !(failure.cause instanceof ReplyError)) {
+        this.#wire.status = 'reconnecting';
+        this.#scheduleReconnect(failure);
+      } else {
+        this.#finish(failure);
+      }
       throw error;
     }
   }
@@ -275,6 +300,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       this.#wire.attach(socket);
       socket.once('close', () => this.#onClose(socket));
       socket.on('error', (error) => this.#emitError(error));
+      this.#emit('connect');
       try {
         this.#protocol = await this.#handshake(socket);
       } finally {
@@ -345,30 +371,34 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.#scheduleReconnect();
   }
 
-  /** The one place a reconnect attempt is started; at most one delay or open exists at a time. */
-  #scheduleReconnect(): void {
+  /**
+   * The one place a reconnect attempt is started; at most one delay or open exists at a time.
+   * How long to wait, and whether to go on at all, is options.ts's reconnectDelay().
+   */
+  #scheduleReconnect(lastError?: Error): void {
     const r = this.options.reconnect;
     if (r === false || this.#wire.status !== 'reconnecting' || this.#reconnectTimer !== undefined) return;
-    if (this.#attempt >= r.maxAttempts) {
-      this.#finish(new ConnectionError(`Gave up reconnecting to ${this.address} after ${this.#attempt} attempts`, 'reconnect-gave-up'));
+    const delay = reconnectDelay(r, this.#attempt + 1, lastError);
+    if (delay instanceof Error) {
+      this.#finish(new ConnectionError(`Gave up reconnecting to ${this.address} after ${this.#attempt} attempts: ${delay.message}`, 'reconnect-gave-up', { cause: delay }));
       return;
     }
-    const delay = backoffDelay(r, this.#attempt);
     this.#attempt++;
     this.#reconnectTimer = setTimeout(() => {
       this.#reconnectTimer = undefined;
       if (this.#wire.status !== 'reconnecting') return;
       this.#open().catch((error: unknown) => {
         if (this.#wire.status !== 'reconnecting') return;
-        this.#emitError(error instanceof Error ? error : new Error(String(error)));
-        this.#scheduleReconnect();
+        const failure = error instanceof Error ? error : new Error(String(error));
+        this.#emitError(failure);
+        this.#scheduleReconnect(failure);
       });
     }, delay);
     this.#emit('reconnecting', { attempt: this.#attempt, delay });
   }
 
   /** A user listener that throws must never break the connection: its error goes to 'error'. */
-  #emit<E extends 'ready' | 'reconnecting' | 'end' | 'push'>(event: E, ...args: ConnectionEvents[E]): void {
+  #emit<E extends 'connect' | 'ready' | 'reconnecting' | 'end' | 'push'>(event: E, ...args: ConnectionEvents[E]): void {
     try {
       (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args);
     } catch (error) {

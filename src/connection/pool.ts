@@ -4,7 +4,7 @@
  * connection never carries either. Built on generic-pool; connections are created lazily.
  */
 import genericPool from 'generic-pool';
-import { ConnectionError, ReplyError } from '../errors.js';
+import { ConnectionError, ReplyError, TimeoutError } from '../errors.js';
 import type { Command } from '../commands/command.js';
 import { Connection } from './connection.js';
 import { timeLimit } from './socket.js';
@@ -74,12 +74,20 @@ export class ConnectionPool {
   /**
    * Runs one command (a blocking one, typically) on a borrowed connection. A reply error leaves
    * the connection clean and it goes back; anything else (lost, timed out) leaves it in doubt and
-   * it is destroyed.
+   * it is destroyed. With `limitMs` > 0 the reply must come within it (see commands/blocking.ts),
+   * else the call fails with TimeoutError and the connection, its reply now unwanted, is destroyed.
    */
-  async send<T>(cmd: Command<T>): Promise<T> {
+  async send<T>(cmd: Command<T>, limitMs = 0): Promise<T> {
     const c = await this.acquire();
     try {
-      const out = await c.send(cmd);
+      const reply = c.send(cmd);
+      const out =
+        limitMs > 0
+          ? await timeLimit(reply, limitMs, () => {
+              reply.catch(() => undefined);
+              throw new TimeoutError(`${cmd.name} timed out after ${limitMs} ms (its server timeout plus commandTimeout)`, limitMs);
+            })
+          : await reply;
       await this.release(c);
       return out;
     } catch (error) {

@@ -13,11 +13,16 @@ import type { ResolvedOptions } from './options.js';
  * destroy it before it connects; the promise then rejects with a 'client-closed' error.
  */
 export function dial(o: ResolvedOptions, opening: (socket: net.Socket | undefined) => void): Promise<net.Socket> {
-  const address = `${o.host}:${o.port}`;
+  const address = o.path ?? `${o.host}:${o.port}`;
   return new Promise<net.Socket>((resolve, reject) => {
-    const socket = o.tls
-      ? tls.connect({ host: o.host, port: o.port, servername: net.isIP(o.host) === 0 ? o.host : undefined, ...o.tls })
-      : net.connect({ host: o.host, port: o.port });
+    const socket =
+      o.path !== undefined
+        ? o.tls
+          ? tls.connect({ path: o.path, ...o.tls })
+          : net.connect({ path: o.path })
+        : o.tls
+          ? tls.connect({ host: o.host, port: o.port, servername: net.isIP(o.host) === 0 ? o.host : undefined, ...o.tls })
+          : net.connect({ host: o.host, port: o.port });
     opening(socket);
     const settle = (): void => {
       clearTimeout(timer);
@@ -37,8 +42,10 @@ export function dial(o: ResolvedOptions, opening: (socket: net.Socket | undefine
     socket.once('close', onClose);
     socket.once(o.tls ? 'secureConnect' : 'connect', () => {
       settle();
-      socket.setNoDelay(true);
-      if (o.keepAlive > 0) socket.setKeepAlive(true, o.keepAlive);
+      if (o.path === undefined) {
+        socket.setNoDelay(true);
+        if (o.keepAlive > 0) socket.setKeepAlive(true, o.keepAlive);
+      }
       resolve(socket);
     });
   });

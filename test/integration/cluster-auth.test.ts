@@ -123,6 +123,22 @@ describe('a password-protected cluster, right password', () => {
     }
   });
 
+  it('issue 14 item 2: a seed given as a URL brings its password and name to every node it discovers', async () => {
+    const name = 'slotline-auth-url-seed';
+    const seed = servers.seeds[0]!;
+    const cluster = createCluster({ nodes: [`redis://:${PASSWORD}@127.0.0.1:${seed.port}?name=${name}`], connectTimeout: CONNECT_TIMEOUT_MS, refreshInterval: 0 });
+    try {
+      await cluster.connect();
+      const byNode = keysPerPrimary('auth:url', 2);
+      const pairs = Object.fromEntries([...byNode.values()].flat().map((key) => [key, `u:${key}`]));
+      expect(await cluster.mset(pairs)).toBe('OK');
+      expect(await cluster.mget(Object.keys(pairs))).toEqual(Object.values(pairs));
+      await expectOnlyNamedConnections([...byNode.keys()], name);
+    } finally {
+      await cluster.close();
+    }
+  });
+
   it('reads from replicas it only learned from the topology, authenticated and named', async () => {
     const name = 'slotline-auth-replica';
     const replicaPorts = layout.entries.filter((e) => e.role === 'replica').map((e) => e.port);
