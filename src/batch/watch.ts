@@ -13,6 +13,7 @@ import type { Connection } from '../connection/connection.js';
 import { Multi, type BatchExecutor } from './builders.js';
 import { readTransaction, transactionBlock } from './transaction.js';
 import { sendOne, sendPipeline, sendTransaction } from '../connection/send.js';
+import { backoffDelay } from '../connection/options.js';
 
 export interface WatchOptions {
   /** Attempts before WatchConflictError. Default 16. */
@@ -134,8 +135,9 @@ export async function runWatch<R extends unknown[]>(
       }
       options.onConflict?.(attempt);
       if (attempt < maxAttempts) {
-        const cap = Math.min(maxDelay, baseDelay * 2 ** attempt);
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * cap));
+        // Full jitter: uniform in [0, min(maxDelay, baseDelay × 2^attempt)].
+        const wait = backoffDelay({ initialDelay: baseDelay / 2, maxDelay: maxDelay / 2, jitter: 1 }, attempt);
+        await new Promise((resolve) => setTimeout(resolve, wait));
       }
     }
     clean = true; // the last EXEC answered null, which also clears WATCH

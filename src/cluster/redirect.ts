@@ -34,6 +34,7 @@ import type { Command } from '../commands/command.js';
 import { isReadOnly } from '../commands/keys.js';
 import type { Reply } from './merge.js';
 import type { ResolvedClusterOptions } from './options.js';
+import { backoffDelay } from '../connection/options.js';
 import { nodeKey, type NodeAddress, type SlotMap } from './slot-map.js';
 import type { ClusterStats } from './topology.js';
 
@@ -150,13 +151,13 @@ export function outcomeOf(reply: unknown, entry: Entry): Outcome {
   return 'final';
 }
 
-/** The engine's only backoff: 1, 2, 4 … × retryDelay, at most MAX_WAIT ms. */
-export function backoff(base: number, attempt: number): number {
-  return Math.min(MAX_WAIT, base * 2 ** Math.min(Math.max(attempt - 1, 0), 10));
-}
-
 /** Polling a migrating slot or a failing node more often gains nothing; less often delays service. */
 const MAX_WAIT = 100;
+
+/** The wait before round `waits` (1-based): retryDelay × 1, 2, 4 …, at most MAX_WAIT, no jitter. */
+function waitOf(retryDelay: number, waits: number): number {
+  return backoffDelay({ initialDelay: retryDelay, maxDelay: MAX_WAIT, jitter: 0 }, waits - 1);
+}
 
 const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -224,7 +225,7 @@ export async function followRedirects<E extends Entry>(host: RedirectHost, bounc
     if (moves.length > 0) host.learn(moves);
     if (next.length === 0) break;
     if (wait) {
-      const ms = backoff(retryDelay, ++waits);
+      const ms = waitOf(retryDelay, ++waits);
       const ends = Date.now() + ms - started;
       const going = next.filter((t) => {
         const cap = t.outage ? failoverTimeout : retryTimeout;
@@ -292,7 +293,7 @@ export function noOwner(command: string, slot: number, cause?: unknown): Cluster
  * outage), or the client is closed.
  */
 export async function waitAndRefresh(host: RedirectHost, started: number, waits: number): Promise<boolean> {
-  const ms = backoff(host.options.retryDelay, waits);
+  const ms = waitOf(host.options.retryDelay, waits);
   if (host.closed || Date.now() + ms - started > host.options.failoverTimeout) return false;
   await delay(ms);
   await host.refresh().catch(() => undefined);

@@ -373,8 +373,18 @@ export function reconnectDelay(r: ResolvedReconnect, attempt: number, lastError:
   return backoffDelay(r, attempt - 1);
 }
 
-/** Backoff before reconnect attempt `attempt` (0-based): exponential, capped, with jitter. */
-export function backoffDelay(r: ResolvedReconnect, attempt: number, random: () => number = Math.random): number {
+/** An exponential backoff: initialDelay × 2^attempt, at most maxDelay, spread ± jitter (0..1). */
+export interface Backoff {
+  readonly initialDelay: number;
+  readonly maxDelay: number;
+  readonly jitter: number;
+}
+
+/**
+ * The one backoff of slotline, for reconnects, the cluster's redirect waits and watch() retries:
+ * the delay before attempt `attempt` (0-based), exponential, capped, with jitter.
+ */
+export function backoffDelay(r: Backoff, attempt: number, random: () => number = Math.random): number {
   const base = Math.min(r.maxDelay, r.initialDelay * 2 ** Math.min(attempt, 30));
   const spread = base * r.jitter;
   return Math.max(0, Math.round(base - spread + random() * 2 * spread));
