@@ -5,6 +5,7 @@
 export { createClient, Client, type ClientEvents, type CallOptions } from './client/client.js';
 export type { ClientOptions, ReconnectOptions, ReconnectStrategy, OptionAliases } from './connection/options.js';
 export { createCluster, Cluster, type ClusterEvents } from './cluster/cluster.js';
+export type { TopologyDiff } from './cluster/topology.js';
 export type { ClusterOptions, NatMap, NodeOptions } from './cluster/options.js';
 export type { ClusterStats } from './cluster/topology.js';
 export type { ClusterScanOptions } from './cluster/scan.js';

@@ -11,7 +11,7 @@ import type { Apply, AsPromise } from '../commands/keyspace-methods.js';
 import { isBlocking } from '../commands/keys.js';
 import { blockingLimitMs } from '../commands/blocking.js';
 import { commandRefusal } from '../commands/connection-state.js';
-import { Connection } from '../connection/connection.js';
+import { Connection, type ConnectionEvents } from '../connection/connection.js';
 import { ConnectionPool } from '../connection/pool.js';
 import { resolveOptions, type ClientOptions, type ResolvedOptions } from '../connection/options.js';
 import { Multi, Pipeline, type BatchExecutor, type CommandTuple } from '../batch/builders.js';
@@ -21,22 +21,8 @@ import { runWatch, type WatchCallback, type WatchOptions } from '../batch/watch.
 import { sendOne, sendPipeline, sendTransaction } from '../connection/send.js';
 import type { RespValue } from '../resp/types.js';
 
-/**
- * What the client emits. 'error' is informational (each command gets its own rejection) and is
- * only emitted when someone listens, so an unhandled 'error' never throws.
- */
-export interface ClientEvents {
-  /** The socket is open; the handshake comes next. */
-  connect: [];
-  /** Handshake done: commands flow (after connect() or a reconnect). */
-  ready: [];
-  error: [Error];
-  /** A reconnect attempt is scheduled `delay` ms from now (attempt 1 = the first after a loss). */
-  reconnecting: [{ attempt: number; delay: number }];
-  /** The client is closed for good: close(), disconnect(), a failed first connect, or reconnecting stopped. */
-  end: [];
-  push: [RespValue[]];
-}
+/** What the client emits: its connection's events (connection/connection.ts). */
+export type ClientEvents = ConnectionEvents;
 
 const FORWARDED = ['connect', 'ready', 'reconnecting', 'end', 'push'] as const;
 

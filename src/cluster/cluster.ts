@@ -5,7 +5,7 @@
  * (single, pipeline) and units.ts (multi, blocking, watch); every redirect in redirect.ts;
  * planning and merging are pure (plan.ts, merge.ts).
  */
-import { EventEmitter } from 'node:events';
+import type { EventEmitter } from 'node:events';
 import { ArgumentTypeError } from '../errors.js';
 import type { Command } from '../commands/command.js';
 import { CommandMethods } from '../commands/methods.js';
@@ -22,43 +22,48 @@ import { scanPrimaries, type ClusterScanOptions } from './scan.js';
 import { keySlot } from './slot.js';
 import type { NodeInfo, SlotMap } from './slot-map.js';
 import { keySpread, type KeySpread } from './spread.js';
-import { Topology, type ClusterStats } from './topology.js';
+import { Topology, type ClusterStats, type TopologyDiff } from './topology.js';
+import type { LifecycleEvents } from '../connection/connection.js';
 
-export interface ClusterEvents {
-  /** The slot map was read again (periodic, after MOVED, after a node was lost). */
-  refresh: [SlotMap];
-  /** Background problems (a refresh that failed, a node's socket error); commands get their own errors. */
-  error: [Error];
+/** What the cluster client emits, besides ready / error / end (LifecycleEvents). */
+export interface ClusterEvents extends LifecycleEvents {
+  /** The slot map was read again (periodic, after MOVED, after a node was lost), with what changed. */
+  refresh: [SlotMap, TopologyDiff];
+  /** A node appeared in the slot map (a new shard, a promoted or added replica). */
+  'node added': [NodeInfo];
+  /** A node left the slot map, or is listed as failed; its connections are closed. */
+  'node removed': [NodeInfo];
 }
 
+// The class is an EventEmitter at run time (KeyspaceMethods' root); this gives it the typed API.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export interface Cluster extends EventEmitter<ClusterEvents> {}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class Cluster extends CommandMethods<AsPromise> {
   /** Private: it holds the password, which nothing reachable from the client may show. */
   readonly #options: ResolvedClusterOptions;
   readonly #topology: Topology;
-  readonly #events = new EventEmitter<ClusterEvents>();
+  #ended = false;
 
   constructor(options: ClusterOptions) {
     super();
     this.#options = resolveClusterOptions(options);
     this.#topology = new Topology(this.#options);
-    this.#topology.on('refresh', (map) => this.#events.emit('refresh', map));
-    this.#topology.on('error', (error) => {
-      if (this.#events.listenerCount('error') > 0) this.#events.emit('error', error);
+    this.#topology.on('refresh', (map, diff) => {
+      this.emit('refresh', map, diff);
+      for (const node of diff.added) this.emit('node added', node);
+      for (const node of diff.removed) this.emit('node removed', node);
     });
-  }
-
-  on<E extends keyof ClusterEvents>(event: E, listener: (...args: ClusterEvents[E]) => void): this {
-    this.#events.on(event, listener as never);
-    return this;
-  }
-  off<E extends keyof ClusterEvents>(event: E, listener: (...args: ClusterEvents[E]) => void): this {
-    this.#events.off(event, listener as never);
-    return this;
+    this.#topology.on('error', (error) => {
+      if (this.listenerCount('error') > 0) this.emit('error', error);
+    });
   }
 
   /** Discovers the topology from the seeds; rejects naming every seed tried and why it failed. */
   async connect(): Promise<this> {
     await this.#topology.start();
+    this.emit('ready');
     return this;
   }
 
@@ -93,13 +98,21 @@ export class Cluster extends CommandMethods<AsPromise> {
   }
 
   /** Graceful: pending replies arrive on every node, then the connections close. */
-  close(): Promise<void> {
-    return this.#topology.close();
+  async close(): Promise<void> {
+    await this.#topology.close();
+    this.#end();
   }
 
   /** Immediate: pending commands are rejected. */
   disconnect(): void {
     this.#topology.disconnect();
+    this.#end();
+  }
+
+  #end(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.emit('end');
   }
 
   protected _run<T>(cmd: Command<T>): Apply<AsPromise, T> {

@@ -28,8 +28,14 @@ export interface ClusterStats {
   connectionRetries: number;
 }
 
+/** What a refresh changed: nodes that appeared in the slot map, and nodes that left it (or failed). */
+export interface TopologyDiff {
+  readonly added: readonly NodeInfo[];
+  readonly removed: readonly NodeInfo[];
+}
+
 export interface TopologyEvents {
-  refresh: [SlotMap];
+  refresh: [SlotMap, TopologyDiff];
   error: [Error];
 }
 
@@ -214,6 +220,7 @@ export class Topology extends EventEmitter<TopologyEvents> {
   }
 
   #replace(map: SlotMap): void {
+    const before = this.#map;
     this.#map = map;
     this.stats.refreshes++;
     const live = new Set(map.nodes().map(nodeKey));
@@ -229,7 +236,9 @@ export class Topology extends EventEmitter<TopologyEvents> {
       this.#pools.delete(key);
       void pool.close().catch(() => undefined);
     }
-    this.emit('refresh', map);
+    const removed = before.nodes().filter((n) => !live.has(nodeKey(n)));
+    const added = map.nodes().filter((n) => before.node(nodeKey(n)) === undefined);
+    this.emit('refresh', map, { added, removed });
   }
 
   #report(error: unknown): void {

@@ -38,13 +38,25 @@ export interface BatchOptions {
   readonly signal?: AbortSignal | undefined;
 }
 
-export interface ConnectionEvents {
-  /** The socket is open; the handshake comes next. */
-  connect: [];
+/**
+ * The events every slotline client emits (connection, standalone client, cluster). 'error' is
+ * informational (each command gets its own rejection) and is only emitted when someone listens,
+ * so an unhandled 'error' never throws.
+ */
+export interface LifecycleEvents {
+  /** Ready for commands: the handshake is done (a connection), the topology is read (a cluster). */
   ready: [];
   error: [Error];
-  reconnecting: [{ attempt: number; delay: number }];
+  /** Closed for good: close(), disconnect(), a failed first connect, or reconnecting stopped. */
   end: [];
+}
+
+/** What a connection (and so the standalone client) emits. */
+export interface ConnectionEvents extends LifecycleEvents {
+  /** The socket is open; the handshake comes next. */
+  connect: [];
+  /** A reconnect attempt is scheduled `delay` ms from now (attempt 1 = the first after a loss). */
+  reconnecting: [{ attempt: number; delay: number }];
   push: [RespValue[]];
 }
 

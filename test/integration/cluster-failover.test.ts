@@ -50,6 +50,8 @@ describe.each([defaultFlavour()])('a primary killed under load (%s)', (flavour) 
     const heir = layout.replicasOf(victim.port)[0]!;
     const onVictim = (key: string): boolean => layout.ownerPort(keySlot(key)) === victim.port;
 
+    const removed: number[] = [];
+    cluster.on('node removed', (node) => removed.push(node.port));
     const calls: Call[] = [];
     const written = new Map<string, Set<string>>(); // every value ever sent for a key
     const badValues: string[] = [];
@@ -133,5 +135,7 @@ describe.each([defaultFlavour()])('a primary killed under load (%s)', (flavour) 
     expect(servedAgainAt - promotedAt).toBeLessThanOrEqual(SERVE_AGAIN_MS);
     expect(failedLater.map((c) => String(c.error)).slice(0, 3)).toEqual([]);
     expect(badValues).toEqual([]);
+    // The failed primary left the slot map, and the cluster said so.
+    expect(removed).toContain(victim.port);
   });
 });

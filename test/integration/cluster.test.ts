@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import {
   ClusterError,
@@ -556,5 +557,25 @@ describe('cluster keySpread', () => {
     for (const s of spread.slots) expect(s.node).toBe(`127.0.0.1:${layout.ownerPort(s.slot)}`);
     expect(spread.hottestShare).toBeGreaterThan(0);
     expect(spread.hottestShare).toBeLessThan(0.5);
+  });
+});
+
+describe('cluster events', () => {
+  it('emits node added for every node at discovery, ready after connect() and end once on close()', async () => {
+    const cluster = createCluster({ nodes: seedsOf(), refreshInterval: 0 });
+    const added: string[] = [];
+    const order: string[] = [];
+    cluster.on('node added', (n) => added.push(`${n.host}:${n.port}`));
+    cluster.on('refresh', (_map, diff) => order.push(`refresh+${diff.added.length}-${diff.removed.length}`));
+    cluster.on('end', () => order.push('end'));
+    const ready = once(cluster, 'ready');
+    await cluster.connect();
+    await ready;
+    const layout = await layoutOf(clusterTarget().primaries[0]!.port);
+    expect(added.sort()).toEqual(layout.entries.map((e) => `127.0.0.1:${e.port}`).sort());
+    await cluster.refresh();
+    await cluster.close();
+    cluster.disconnect();
+    expect(order).toEqual([`refresh+${layout.entries.length}-0`, 'refresh+0-0', 'end']);
   });
 });
