@@ -1,8 +1,7 @@
 /**
  * One multiplexed socket to one server, and its life: dial (socket.ts), handshake, reconnect,
- * close. Commands on and off the socket (admission,
- * automatic pipelining, replies, timeouts) are wire.ts's; the commands themselves are data in
- * queue.ts. Must not import the client, batch or cluster layers.
+ * close. Commands come in through submit.ts; on and off the socket (admission, automatic
+ * pipelining, replies, timeouts) they are wire.ts's; the commands themselves are data in queue.ts. Must not import the client, batch or cluster layers.
  *
  * One state machine, one socket at a time:
  *
@@ -18,25 +17,20 @@
  */
 import { EventEmitter } from 'node:events';
 import type net from 'node:net';
-import { AbortError, ConnectionError, ReplyError } from '../errors.js';
-import { checkArgs } from '../resp/encoder.js';
+import { ConnectionError, ReplyError } from '../errors.js';
 import type { RespValue } from '../resp/types.js';
 import type { Command } from '../commands/command.js';
-import { channels, redactArgs } from '../diagnostics.js';
+import { channels } from '../diagnostics.js';
 import { reconnectDelay, type ResolvedOptions } from './options.js';
 import { handshake, settingsOf, type HandshakeSettings } from './handshake.js';
-import { NO_ARGS, abortUnit, batchOf, single } from './queue.js';
+import { NO_ARGS } from './queue.js';
+import { submitBatch, submitOne, type BatchOptions } from './submit.js';
 import { dial, timeLimit } from './socket.js';
 import { Wire, type ConnectionStatus } from './wire.js';
 
 export type { ConnectionStatus } from './wire.js';
 
-export interface BatchOptions {
-  /** Once written, an entry without a reply holds its error in place instead of failing the batch. */
-  readonly errorsInPlace?: boolean;
-  /** Aborting it before the batch is written keeps it off the wire; after, rejects it at once. */
-  readonly signal?: AbortSignal | undefined;
-}
+export type { BatchOptions } from './submit.js';
 
 /**
  * The events every slotline client emits (connection, standalone client, cluster). 'error' is
@@ -160,47 +154,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 
   /** Sends one command; resolves with its (transformed) reply, rejects with its error. */
   send<T>(cmd: Command<T>): Promise<T> {
-    // A bad argument is the caller's bug, but it still arrives as a rejection like every other failure.
-    try {
-      checkArgs(cmd.name, cmd.args, this.options.maxArgumentBytes);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    if (channels.command.hasSubscribers) {
-      const ctx = { command: cmd.name, server: this.address, ...(this.options.traceArguments ? { args: redactArgs(cmd.name, cmd.args) } : {}) };
-      return channels.command.tracePromise(() => this.#send(cmd), ctx);
-    }
-    return this.#send(cmd);
-  }
-
-  #send<T>(cmd: Command<T>): Promise<T> {
-    if (cmd.signal !== undefined) return this.#sendAbortable(cmd, cmd.signal);
-    return new Promise<T>((resolve, reject) => {
-      this.#wire.enqueueOne(single(cmd as Command<unknown>, this.options.returnBuffers, this.#wire.deadline(), resolve as (v: unknown) => void, reject));
-    });
-  }
-
-  /** send() with a signal: the only path that listens to one, so the common path allocates nothing more. */
-  #sendAbortable<T>(cmd: Command<T>, signal: AbortSignal): Promise<T> {
-    if (signal.aborted) return Promise.reject(new AbortError(cmd.name, false, signal.reason));
-    return new Promise<T>((resolve, reject) => {
-      const onAbort = (): void => abortUnit(p, signal.reason);
-      const p = single(
-        cmd as Command<unknown>,
-        this.options.returnBuffers,
-        this.#wire.deadline(),
-        (v) => {
-          signal.removeEventListener('abort', onAbort);
-          resolve(v as T);
-        },
-        (e) => {
-          signal.removeEventListener('abort', onAbort);
-          reject(e);
-        },
-      );
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.#wire.enqueueOne(p);
-    });
+    return submitOne(this.#wire, this.options, this.address, cmd);
   }
 
   /**
@@ -212,46 +166,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
    * entry the connection could not answer holds its ConnectionError / TimeoutError in place.
    */
   sendBatch(cmds: readonly Command<unknown>[], options?: BatchOptions): Promise<unknown[]> {
-    try {
-      for (const c of cmds) checkArgs(c.name, c.args, this.options.maxArgumentBytes);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    if (cmds.length === 0) return Promise.resolve([]);
-    const signal = options?.signal;
-    if (signal?.aborted) return Promise.reject(new AbortError(`Batch of ${cmds.length}`, false, signal.reason));
-    const run = (): Promise<unknown[]> =>
-      new Promise<unknown[]>((resolve, reject) => {
-        const inPlace = options?.errorsInPlace === true;
-        if (signal === undefined) {
-          this.#wire.enqueue(batchOf(cmds, this.options.returnBuffers, this.#wire.deadline(), resolve, reject, inPlace));
-          return;
-        }
-        const onAbort = (): void => abortUnit(b, signal.reason);
-        const done = (): void => signal.removeEventListener('abort', onAbort);
-        const b = batchOf(
-          cmds,
-          this.options.returnBuffers,
-          this.#wire.deadline(),
-          (r) => {
-            done();
-            resolve(r);
-          },
-          (e) => {
-            done();
-            reject(e);
-          },
-          inPlace,
-        );
-        signal.addEventListener('abort', onAbort, { once: true });
-        this.#wire.enqueue(b);
-      });
-    if (channels.batch.hasSubscribers) {
-      // A transaction block is the only batch that ends with EXEC.
-      const kind = cmds[cmds.length - 1]!.name === 'EXEC' ? 'multi' : 'pipeline';
-      return channels.batch.tracePromise(run, { kind, size: cmds.length, server: this.address });
-    }
-    return run();
+    return submitBatch(this.#wire, this.options, this.address, cmds, options);
   }
 
   /**
@@ -267,7 +182,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       return Promise.resolve();
     }
     // QUIT is queued while still 'ready' so it lines up behind every command already accepted.
-    const quit = this.#send({ name: 'QUIT', args: NO_ARGS }).catch(() => undefined);
+    const quit = this.send({ name: 'QUIT', args: NO_ARGS }).catch(() => undefined);
     this.#wire.status = 'closing';
     this.#closing = this.#closeGracefully(quit);
     return this.#closing;

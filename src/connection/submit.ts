@@ -1,0 +1,72 @@
+/**
+ * How commands enter a connection: argument checks (a bad argument rejects, nothing is
+ * written), tracing, and the entry built for the queue, abortable when the caller gave a signal.
+ * The wire (wire.ts) takes it from there. No socket here.
+ */
+import { AbortError } from '../errors.js';
+import { checkArgs } from '../resp/encoder.js';
+import type { Command } from '../commands/command.js';
+import { channels, redactArgs } from '../diagnostics.js';
+import type { ResolvedOptions } from './options.js';
+import { abortable, batchOf, single } from './queue.js';
+import type { Wire } from './wire.js';
+
+export interface BatchOptions {
+  /** Once written, an entry without a reply holds its error in place instead of failing the batch. */
+  readonly errorsInPlace?: boolean;
+  /** Aborting it before the batch is written keeps it off the wire; after, rejects it at once. */
+  readonly signal?: AbortSignal | undefined;
+}
+
+export function submitOne<T>(wire: Wire, o: ResolvedOptions, address: string, cmd: Command<T>): Promise<T> {
+  // A bad argument is the caller's bug, but it still arrives as a rejection like every other failure.
+  try {
+    checkArgs(cmd.name, cmd.args, o.maxArgumentBytes);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  if (channels.command.hasSubscribers) {
+    const ctx = { command: cmd.name, server: address, ...(o.traceArguments ? { args: redactArgs(cmd.name, cmd.args) } : {}) };
+    return channels.command.tracePromise(() => enqueueOne(wire, o, cmd), ctx);
+  }
+  return enqueueOne(wire, o, cmd);
+}
+
+function enqueueOne<T>(wire: Wire, o: ResolvedOptions, cmd: Command<T>): Promise<T> {
+  const signal = cmd.signal;
+  if (signal === undefined) {
+    return new Promise<T>((resolve, reject) => {
+      wire.enqueueOne(single(cmd as Command<unknown>, o.returnBuffers, wire.deadline(), resolve as (v: unknown) => void, reject));
+    });
+  }
+  // The only path that listens to a signal, so the common one allocates nothing more.
+  if (signal.aborted) return Promise.reject(new AbortError(cmd.name, false, signal.reason));
+  return new Promise<T>((resolve, reject) => {
+    const deadline = wire.deadline();
+    wire.enqueueOne(abortable(signal, resolve, reject, (ok, fail) => single(cmd as Command<unknown>, o.returnBuffers, deadline, ok, fail)));
+  });
+}
+
+export function submitBatch(wire: Wire, o: ResolvedOptions, address: string, cmds: readonly Command<unknown>[], options?: BatchOptions): Promise<unknown[]> {
+  try {
+    for (const c of cmds) checkArgs(c.name, c.args, o.maxArgumentBytes);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  if (cmds.length === 0) return Promise.resolve([]);
+  const signal = options?.signal;
+  if (signal?.aborted) return Promise.reject(new AbortError(`Batch of ${cmds.length}`, false, signal.reason));
+  const run = (): Promise<unknown[]> =>
+    new Promise<unknown[]>((resolve, reject) => {
+      const inPlace = options?.errorsInPlace === true;
+      const deadline = wire.deadline();
+      const make = (ok: (v: unknown) => void, fail: (e: unknown) => void) => batchOf(cmds, o.returnBuffers, deadline, ok, fail, inPlace);
+      wire.enqueue(signal === undefined ? make(resolve as (v: unknown) => void, reject) : abortable(signal, resolve, reject, make));
+    });
+  if (channels.batch.hasSubscribers) {
+    // A transaction block is the only batch that ends with EXEC.
+    const kind = cmds[cmds.length - 1]!.name === 'EXEC' ? 'multi' : 'pipeline';
+    return channels.batch.tracePromise(run, { kind, size: cmds.length, server: address });
+  }
+  return run();
+}
