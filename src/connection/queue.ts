@@ -202,31 +202,6 @@ function failBatch(b: Batch, error: unknown): void {
  * The caller aborted: a unit not yet written is marked done, so take() and admit() skip it and
  * it is never sent; a written one is settled now and its reply, when it comes, is dropped.
  */
-/**
- * A unit that `signal` can abort: `make` gets settle callbacks that also drop the abort
- * listener, so a settled unit leaves nothing behind on the signal.
- */
-export function abortable<U extends Unit>(
-  signal: AbortSignal,
-  resolve: (v: never) => void,
-  reject: (e: unknown) => void,
-  make: (resolve: (v: unknown) => void, reject: (e: unknown) => void) => U,
-): U {
-  const onAbort = (): void => abortUnit(unit, signal.reason);
-  const unit = make(
-    (v) => {
-      signal.removeEventListener('abort', onAbort);
-      (resolve as (v: unknown) => void)(v);
-    },
-    (e) => {
-      signal.removeEventListener('abort', onAbort);
-      reject(e);
-    },
-  );
-  signal.addEventListener('abort', onAbort, { once: true });
-  return unit;
-}
-
 export function abortUnit(u: Unit, reason: unknown): void {
   if (u instanceof Batch) {
     if (!u.done) failBatch(u, new AbortError(`Batch of ${u.entries.length}`, u.written, reason));

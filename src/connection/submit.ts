@@ -8,7 +8,7 @@ import { checkArgs } from '../resp/encoder.js';
 import type { Command } from '../commands/command.js';
 import { channels, redactArgs } from '../diagnostics.js';
 import type { ResolvedOptions } from './options.js';
-import { abortable, batchOf, single } from './queue.js';
+import { abortUnit, batchOf, single, type Unit } from './queue.js';
 import type { Wire } from './wire.js';
 
 export interface BatchOptions {
@@ -69,4 +69,29 @@ export function submitBatch(wire: Wire, o: ResolvedOptions, address: string, cmd
     return channels.batch.tracePromise(run, { kind, size: cmds.length, server: address });
   }
   return run();
+}
+
+/**
+ * A unit that `signal` can abort: `make` gets settle callbacks that also drop the abort
+ * listener, so a settled unit leaves nothing behind on the signal.
+ */
+function abortable<U extends Unit>(
+  signal: AbortSignal,
+  resolve: (v: never) => void,
+  reject: (e: unknown) => void,
+  make: (resolve: (v: unknown) => void, reject: (e: unknown) => void) => U,
+): U {
+  const onAbort = (): void => abortUnit(unit, signal.reason);
+  const unit = make(
+    (v) => {
+      signal.removeEventListener('abort', onAbort);
+      (resolve as (v: unknown) => void)(v);
+    },
+    (e) => {
+      signal.removeEventListener('abort', onAbort);
+      reject(e);
+    },
+  );
+  signal.addEventListener('abort', onAbort, { once: true });
+  return unit;
 }
