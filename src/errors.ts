@@ -297,11 +297,12 @@ export class CrossSlotError extends SlotlineError {
 
 /** Cluster-level failure: discovery failed, or a command bounced more than maxRedirections. */
 /**
- * Why a cluster call ended: `no-owner` (no serving primary is known for the slot, e.g. its shard
- * is failing over, and none appeared within retryTimeout), `redirects` (the redirect budget or
- * retryTimeout ran out), `topology` (the topology could not be read), `other`.
+ * Why a cluster call ended: `failing-over` (the slot's shard listed no serving primary for
+ * failoverTimeout), `no-owner` (no shard serves the slot: uncovered, for retryTimeout),
+ * `redirects` (the redirect budget or retryTimeout ran out), `topology` (the topology could
+ * not be read), `other`.
  */
-export type ClusterErrorReason = 'no-owner' | 'redirects' | 'topology' | 'other';
+export type ClusterErrorReason = 'failing-over' | 'no-owner' | 'redirects' | 'topology' | 'other';
 
 export class ClusterError extends SlotlineError {
   override name = 'ClusterError';

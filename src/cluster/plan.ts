@@ -249,7 +249,7 @@ function noOwner(cmd: RoutableCommand, slot: number): Assembly {
   return {
     kind: 'refused',
     reason: 'no-owner',
-    error: new ClusterError(`${cmd.name}: slot ${slot} has no known owner (its shard may be failing over)`, { reason: 'no-owner' }),
+    error: new ClusterError(`${cmd.name}: slot ${slot} has no known owner`, { reason: 'no-owner' }),
   };
 }
 

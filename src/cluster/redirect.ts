@@ -17,8 +17,9 @@
  *   READONLY (failover happened)     the owner after a refresh                     yes   yes      connectionRetries
  *   connection lost, not written     the owner after a refresh (safe anywhere)     yes   yes      connectionRetries
  *   connection lost after the write  again only if the command is read-only, else final
- *   no owner known (shard failing     the owner after a refresh                     yes   yes      clusterDown
- *   over: no online primary listed)
+ *   no owner: shard failing over      the owner after a refresh                     yes   yes      clusterDown
+ *   (listed, no online primary)
+ *   no owner: slot uncovered          the owner after a refresh                     yes   yes      clusterDown
  *   (outage rows: connection lost, no owner — the call waits for the shard, see below)
  *   timeout, anything else           final: the caller gets the reply
  *   (1) only when sent back to a node this entry already visited: two nodes disagree
@@ -52,6 +53,7 @@ export type Outcome =
   | 'lost-written-read'
   | 'lost-written'
   | 'no-owner'
+  | 'uncovered'
   | 'timeout';
 
 interface Rule {
@@ -85,6 +87,7 @@ export const REDIRECTS: Readonly<Record<Outcome, Rule>> = {
   'lost-written-read': outage('connectionRetries'),
   'lost-written': FINAL,
   'no-owner': outage('clusterDown'),
+  uncovered: reroute('clusterDown'),
   timeout: FINAL,
 };
 
@@ -147,7 +150,8 @@ export function outcomeOf(reply: unknown, entry: Entry): Outcome {
     return isReadOnly(entry.cmd.name, entry.cmd.args) ? 'lost-written-read' : 'lost-written';
   }
   if (reply instanceof TimeoutError) return 'timeout';
-  if (reply instanceof ClusterError && reply.reason === 'no-owner') return 'no-owner';
+  if (reply instanceof ClusterError && reply.reason === 'failing-over') return 'no-owner';
+  if (reply instanceof ClusterError && reply.reason === 'no-owner') return 'uncovered';
   return 'final';
 }
 
@@ -259,7 +263,7 @@ async function send<E extends Entry>(host: RedirectHost, tracks: Track<E>[], lan
     if (node === undefined) {
       // Its shard lists no serving primary (failing over) or the map has a hole: the next round
       // waits and refreshes, within the same bounds as any redirect.
-      t.reply = noOwner(t.entry.cmd.name, t.entry.slot, t.reply);
+      t.reply = noOwner(t.entry.cmd.name, t.entry.slot, host.slotMap.isFailingOver(t.entry.slot), t.reply);
       sent.push(t);
       continue;
     }
@@ -283,24 +287,27 @@ async function send<E extends Entry>(host: RedirectHost, tracks: Track<E>[], lan
   return sent;
 }
 
-export function noOwner(command: string, slot: number, cause?: unknown): ClusterError {
-  return new ClusterError(`${command}: slot ${slot} has no known owner (its shard may be failing over)`, { cause, reason: 'no-owner' });
+export function noOwner(command: string, slot: number, failingOver: boolean, cause?: unknown): ClusterError {
+  return failingOver
+    ? new ClusterError(`${command}: slot ${slot} has no serving primary: its shard is failing over`, { cause, reason: 'failing-over' })
+    : new ClusterError(`${command}: slot ${slot} is not served by any node (uncovered)`, { cause, reason: 'no-owner' });
 }
 
 /**
  * One wait of the engine's backoff, then a refresh; false (without waiting) when the wait would
- * end more than `failoverTimeout` after `started` (a slot without a serving primary is an
- * outage), or the client is closed.
+ * end more than the bound after `started` — failoverTimeout while some shard is failing over,
+ * else retryTimeout (an uncovered slot) — or the client is closed.
  */
 export async function waitAndRefresh(host: RedirectHost, started: number, waits: number): Promise<boolean> {
   const ms = waitOf(host.options.retryDelay, waits);
-  if (host.closed || Date.now() + ms - started > host.options.failoverTimeout) return false;
+  const cap = host.slotMap.failingOver ? host.options.failoverTimeout : host.options.retryTimeout;
+  if (host.closed || Date.now() + ms - started > cap) return false;
   await delay(ms);
   await host.refresh().catch(() => undefined);
   return true;
 }
 
-/** The slot's owner, waiting and refreshing while none is known; undefined after `failoverTimeout`. */
+/** The slot's owner, waiting and refreshing while none is known; undefined once the bound is reached. */
 export async function awaitOwner(host: RedirectHost, slot: number): Promise<NodeAddress | undefined> {
   const started = Date.now();
   for (let waits = 1; host.slotMap.primaryOf(slot) === undefined; waits++) {
@@ -314,6 +321,6 @@ function exhausted<E extends Entry>(t: Track<E>, what: string): ClusterError {
   const last = t.reply instanceof Error ? t.reply.message : String(t.reply);
   return new ClusterError(`${t.entry.cmd.name}: ${slot} ${what} (nodes: ${t.visited.map(nodeKey).join(' → ')}); last: ${last}`, {
     cause: t.reply,
-    reason: t.reply instanceof ClusterError && t.reply.reason === 'no-owner' ? 'no-owner' : 'redirects',
+    reason: t.reply instanceof ClusterError && (t.reply.reason === 'no-owner' || t.reply.reason === 'failing-over') ? t.reply.reason : 'redirects',
   });
 }

@@ -4,7 +4,8 @@
  * protocol, replaced whole on refresh; a MOVED produces a new snapshot (withSlotMoved) and
  * never edits the one other code may be reading.
  *
- *   #table: Int32Array[16384]   slot → index into #shards, -1 = no owner known
+ *   #table: Int32Array[16384]   slot → index into #shards, -1 = no owner known,
+ *                               -2 = its shard lists no serving primary (failing over)
  *   #shards: ShardInfo[]        { primary, replicas } — NodeInfo objects are shared between
  *                               snapshots, so they can key caches
  *
@@ -49,10 +50,14 @@ export function nodeKey(addr: NodeAddress): string {
 
 const identity: AddressMapper = (addr) => addr;
 
+/** The table's mark for a slot whose shard lists no serving primary. */
+const FAILING_OVER = -2;
+
 export class SlotMap {
   readonly #shards: readonly ShardInfo[];
   readonly #table: Int32Array;
   readonly #covered: number;
+  readonly #failingOver: boolean;
   readonly #mapAddress: AddressMapper;
   #nodes: Map<string, NodeInfo> | undefined;
 
@@ -61,8 +66,13 @@ export class SlotMap {
     this.#table = table;
     this.#mapAddress = mapAddress;
     let covered = 0;
-    for (let i = 0; i < SLOT_COUNT; i++) if (table[i]! >= 0) covered++;
+    let failing = false;
+    for (let i = 0; i < SLOT_COUNT; i++) {
+      if (table[i]! >= 0) covered++;
+      else if (table[i] === FAILING_OVER) failing = true;
+    }
     this.#covered = covered;
+    this.#failingOver = failing;
   }
 
   static empty(mapAddress?: AddressMapper): SlotMap {
@@ -96,9 +106,7 @@ export class SlotMap {
       // Only a serving node is a target; a shard without one is failing over: its slots stay
       // without an owner, and the router waits for a refresh instead of dialling a dead node.
       const primary = nodes.find((n) => n.role === 'primary' && serving(n));
-      if (primary === undefined) continue;
-      const replicas = nodes.filter((n) => n.role === 'replica' && serving(n));
-      const index = builder.shard(primary, replicas);
+      const index = primary === undefined ? FAILING_OVER : builder.shard(primary, nodes.filter((n) => n.role === 'replica' && serving(n)));
       const slots = list(field(shard, 'slots'));
       for (let i = 0; i + 1 < slots.length; i += 2) builder.assign(index, num(slots[i]), num(slots[i + 1]));
     }
@@ -122,6 +130,19 @@ export class SlotMap {
   shardOf(slot: number): ShardInfo | undefined {
     const index = this.#table[slot];
     return index === undefined || index < 0 ? undefined : this.#shards[index];
+  }
+
+  /**
+   * The slot's shard is listed without a serving primary: a failover is under way, and waiting
+   * makes sense. A slot no shard lists at all is uncovered instead (CLUSTERDOWN territory).
+   */
+  isFailingOver(slot: number): boolean {
+    return this.#table[slot] === FAILING_OVER;
+  }
+
+  /** Some shard is failing over. */
+  get failingOver(): boolean {
+    return this.#failingOver;
   }
 
   primaryOf(slot: number): NodeInfo | undefined {

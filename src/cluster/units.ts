@@ -61,7 +61,7 @@ async function runUnit(topology: Topology, entry: Entry, lane: Lane<Entry>): Pro
       await topology.refresh().catch(() => undefined);
       node = topology.anyPrimary();
     }
-    if (node === undefined) throw noOwner(entry.cmd.name, entry.slot);
+    if (node === undefined) throw noOwner(entry.cmd.name, entry.slot, entry.slot >= 0 && topology.slotMap.isFailingOver(entry.slot));
   }
   let [reply] = await lane(node, [entry], false);
   if (outcomeOf(reply, entry) !== 'final') [reply] = await followRedirects(topology, [{ entry, reply: reply!, from: node }], lane);

@@ -97,6 +97,15 @@ describe('SlotMap.fromShards health rule', () => {
     expect(map.primaryOf(150)).toBeUndefined();
     expect(map.primaryOf(200)!.id).toBe('ok');
     expect(map.coveredSlots).toBe(16384 - 200);
+    // Listed without a serving primary: failing over (worth waiting for), unlike an uncovered slot.
+    expect(map.isFailingOver(0)).toBe(true);
+    expect(map.isFailingOver(150)).toBe(true);
+    expect(map.isFailingOver(200)).toBe(false);
+    expect(map.failingOver).toBe(true);
+    const holes = SlotMap.fromShards([{ slots: [0, 99], nodes: [node('ok', 7003, 'master', 'online')] }], { seedHost: 'h' });
+    expect(holes.primaryOf(100)).toBeUndefined();
+    expect(holes.isFailingOver(100)).toBe(false);
+    expect(holes.failingOver).toBe(false);
     expect(map.nodes().map((n) => n.id)).toEqual(['ok']);
   });
 });
