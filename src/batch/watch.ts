@@ -12,6 +12,7 @@ import { flattenKeys, type Apply, type AsPromise } from '../commands/keyspace-me
 import type { Connection } from '../connection/connection.js';
 import { Multi, type BatchExecutor } from './builders.js';
 import { readTransaction, transactionBlock } from './transaction.js';
+import { prefixCommand, prefixCommands, prefixKey } from '../commands/key-prefix.js';
 import { sendOne, sendPipeline, sendTransaction } from '../connection/send.js';
 import { backoffDelay } from '../connection/options.js';
 
@@ -35,14 +36,18 @@ export class WatchTransaction extends CommandMethods<AsPromise> {
   readonly #made = new WeakSet<Multi<unknown[]>>();
   #ended = false;
 
-  constructor(conn: Connection) {
+  readonly #keyPrefix: string | undefined;
+
+  constructor(conn: Connection, keyPrefix?: string) {
     super();
     this.#conn = conn;
+    this.#keyPrefix = keyPrefix;
     this.#executor = {
       path: 'watch',
       abortable: true,
-      pipeline: (cmds, signal) => sendPipeline(conn, cmds, { signal }),
-      transaction: async (cmds, signal) => {
+      pipeline: (cmds, signal) => sendPipeline(conn, prefixCommands(cmds, keyPrefix), { signal }),
+      transaction: async (given, signal) => {
+        const cmds = prefixCommands(given, keyPrefix);
         const outcome = readTransaction(await sendTransaction(conn, cmds, transactionBlock(cmds), { signal }), cmds);
         if (outcome.kind === 'ran') return outcome.results;
         if (outcome.kind === 'watch-aborted') return null;
@@ -55,7 +60,7 @@ export class WatchTransaction extends CommandMethods<AsPromise> {
     if (this.#ended) return Promise.reject(new UsageError(`${cmd.name} through the tx of a finished watch() attempt: use the tx the callback was given this time`));
     const refusal = commandRefusal(cmd as Command<unknown>, 'watch');
     if (refusal !== undefined) return Promise.reject(refusal);
-    return sendOne(this.#conn, cmd);
+    return sendOne(this.#conn, prefixCommand(cmd, this.#keyPrefix));
   }
 
   /** The transaction to commit: return it from the callback (do not exec it yourself). */
@@ -92,8 +97,9 @@ export async function runWatch<R extends unknown[]>(
   keys: RedisKey | readonly RedisKey[],
   fn: WatchCallback<R>,
   options: WatchOptions = {},
+  keyPrefix?: string,
 ): Promise<R | null> {
-  const watched = flattenKeys([keys]);
+  const watched = flattenKeys([keys]).map((k) => prefixKey(k, keyPrefix));
   if (watched.length === 0) throw new ArgumentTypeError('watch', 0, keys, 'count', '(keys): at least one key is required');
   const maxAttempts = options.maxAttempts ?? 16;
   const baseDelay = options.baseDelay ?? 2;
@@ -103,7 +109,7 @@ export async function runWatch<R extends unknown[]>(
   try {
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       await conn.send({ name: 'WATCH', args: watched });
-      const tx = new WatchTransaction(conn);
+      const tx = new WatchTransaction(conn, keyPrefix);
       let multi: Multi<R> | undefined | void;
       try {
         multi = await fn(tx, attempt);

@@ -17,6 +17,7 @@ import { resolveOptions, type ClientOptions, type ResolvedOptions } from '../con
 import { Multi, Pipeline, type BatchExecutor, type CommandTuple } from '../batch/builders.js';
 import { runSliced } from '../batch/slices.js';
 import { readTransaction, transactionBlock } from '../batch/transaction.js';
+import { prefixCommand, prefixCommands } from '../commands/key-prefix.js';
 import { runWatch, type WatchCallback, type WatchOptions } from '../batch/watch.js';
 import { sendOne, sendPipeline, sendTransaction } from '../connection/send.js';
 import type { RespValue } from '../resp/types.js';
@@ -34,12 +35,15 @@ export interface Client extends EventEmitter<ClientEvents> {}
 export class Client extends CommandMethods<AsPromise> {
   /** Private: it holds the password, which nothing reachable from the client may show. */
   readonly #options: ResolvedOptions;
+  /** The options as given, for duplicate(); private for the same reason. */
+  readonly #given: ClientOptions;
   readonly #conn: Connection;
   #pool: ConnectionPool | undefined;
 
   constructor(options: ClientOptions | string = {}) {
     super();
     this.#options = resolveOptions(options);
+    this.#given = typeof options === 'string' ? { url: options } : { ...options };
     this.#conn = new Connection(this.#options);
     for (const event of FORWARDED) {
       this.#conn.on(event, (...args: unknown[]) => (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args));
@@ -85,7 +89,30 @@ export class Client extends CommandMethods<AsPromise> {
     this.#pool?.disconnect();
   }
 
-  protected _run<T>(cmd: Command<T>): Apply<AsPromise, T> {
+  // ── Conveniences (issue 14 item 6): duplicate, quit, await using, isReady ──
+
+  /** A new client with the same options and `overrides` on top, as createClient() would make it. */
+  duplicate(overrides: ClientOptions = {}): Client {
+    return new Client({ ...this.#given, ...overrides });
+  }
+
+  /** The same as close() (ioredis and node-redis spell it quit). */
+  quit(): Promise<void> {
+    return this.close();
+  }
+
+  /** `await using client = createClient(...)` closes it at the end of the block. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /** True while the connection is open and its handshake done: commands go out at once. */
+  get isReady(): boolean {
+    return this.#conn.status === 'ready';
+  }
+
+  protected _run<T>(given: Command<T>): Apply<AsPromise, T> {
+    const cmd = prefixCommand(given, this.#options.keyPrefix);
     const refusal = commandRefusal(cmd as Command<unknown>, 'client');
     if (refusal !== undefined) return Promise.reject(refusal);
     if (isBlocking(cmd.name, cmd.args)) return this.#runBlocking(cmd);
@@ -119,11 +146,13 @@ export class Client extends CommandMethods<AsPromise> {
     path: 'client',
     abortable: true,
     // A pipeline keeps errors in place: a lost connection leaves the replies that arrived.
-    pipeline: (cmds, signal) => {
+    pipeline: (given, signal) => {
+      const cmds = prefixCommands(given, this.#options.keyPrefix);
       if (this.#conn.status === 'idle') this.#start();
       return runSliced(cmds, this.#options.maxBatch, (slice) => sendPipeline(this.#conn, slice, { errorsInPlace: true, signal }));
     },
-    transaction: async (cmds, signal) => {
+    transaction: async (given, signal) => {
+      const cmds = prefixCommands(given, this.#options.keyPrefix);
       if (this.#conn.status === 'idle') this.#start();
       const replies = await sendTransaction(this.#conn, cmds, transactionBlock(cmds), { signal });
       const outcome = readTransaction(replies, cmds);
@@ -155,7 +184,7 @@ export class Client extends CommandMethods<AsPromise> {
    * Resolves with the EXEC results, or null when the callback returned nothing.
    */
   watch<R extends unknown[]>(keys: RedisKey | readonly RedisKey[], fn: WatchCallback<R>, options?: WatchOptions): Promise<R | null> {
-    return runWatch(this.#poolOf(), keys, fn, options);
+    return runWatch(this.#poolOf(), keys, fn, options, this.#options.keyPrefix);
   }
 }
 

@@ -12,6 +12,7 @@ import { CommandMethods } from '../commands/methods.js';
 import { flattenKeys, type Apply, type AsPromise, type RedisKey } from '../commands/keyspace-methods.js';
 import { commandRefusal } from '../commands/connection-state.js';
 import { isBlocking } from '../commands/keys.js';
+import { prefixCommand, prefixCommands, prefixKey } from '../commands/key-prefix.js';
 import { Multi, Pipeline, type BatchExecutor, type CommandTuple } from '../batch/builders.js';
 import type { WatchCallback, WatchOptions } from '../batch/watch.js';
 import type { RedisArg } from '../resp/types.js';
@@ -43,12 +44,16 @@ export interface Cluster extends EventEmitter<ClusterEvents> {}
 export class Cluster extends CommandMethods<AsPromise> {
   /** Private: it holds the password, which nothing reachable from the client may show. */
   readonly #options: ResolvedClusterOptions;
+  /** The options as given, for duplicate(); private for the same reason. */
+  readonly #given: ClusterOptions;
   readonly #topology: Topology;
   #ended = false;
+  #status: ClusterStatus = 'idle';
 
   constructor(options: ClusterOptions) {
     super();
     this.#options = resolveClusterOptions(options);
+    this.#given = { ...options };
     this.#topology = new Topology(this.#options);
     this.#topology.on('refresh', (map, diff) => {
       this.emit('refresh', map, diff);
@@ -62,7 +67,14 @@ export class Cluster extends CommandMethods<AsPromise> {
 
   /** Discovers the topology from the seeds; rejects naming every seed tried and why it failed. */
   async connect(): Promise<this> {
-    await this.#topology.start();
+    if (this.#status === 'idle') this.#status = 'connecting';
+    try {
+      await this.#topology.start();
+    } catch (error) {
+      if (this.#status === 'connecting') this.#status = 'idle';
+      throw error;
+    }
+    if (this.#status === 'connecting') this.#status = 'ready';
     this.emit('ready');
     return this;
   }
@@ -94,7 +106,9 @@ export class Cluster extends CommandMethods<AsPromise> {
 
   /** Every key of every primary (SCAN per node), e.g. `for await (const k of cluster.scanIterator({ match: 'user:*' }))`. */
   scanIterator(options?: ClusterScanOptions): AsyncGenerator<string, void, undefined> {
-    return scanPrimaries(this.#topology.slotMap.primaries(), (n) => this.#topology.connection(n), options);
+    const prefix = this.#options.node.keyPrefix;
+    const scan = options?.match === undefined || prefix === undefined ? options : { ...options, match: String(prefixKey(options.match, prefix)) };
+    return scanPrimaries(this.#topology.slotMap.primaries(), (n) => this.#topology.connection(n), scan);
   }
 
   /** Graceful: pending replies arrive on every node, then the connections close. */
@@ -110,12 +124,40 @@ export class Cluster extends CommandMethods<AsPromise> {
   }
 
   #end(): void {
+    this.#status = 'closed';
     if (this.#ended) return;
     this.#ended = true;
     this.emit('end');
   }
 
-  protected _run<T>(cmd: Command<T>): Apply<AsPromise, T> {
+  // ── Conveniences (issue 14 item 6): duplicate, quit, await using, isReady ──
+
+  /** A new, unconnected cluster client with the same options and `overrides` on top. */
+  duplicate(overrides: Partial<ClusterOptions> = {}): Cluster {
+    return new Cluster({ ...this.#given, ...overrides });
+  }
+
+  /** The same as close(). */
+  quit(): Promise<void> {
+    return this.close();
+  }
+
+  /** `await using cluster = createCluster(...)` closes it at the end of the block. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /** 'idle' until connect(), 'ready' once the topology was read, 'closed' after close()/disconnect(). */
+  get status(): ClusterStatus {
+    return this.#status;
+  }
+
+  get isReady(): boolean {
+    return this.#status === 'ready';
+  }
+
+  protected _run<T>(given: Command<T>): Apply<AsPromise, T> {
+    const cmd = prefixCommand(given, this.#options.node.keyPrefix);
     const refusal = commandRefusal(cmd as Command<unknown>, 'cluster');
     if (refusal !== undefined) return Promise.reject(refusal);
     if (isBlocking(cmd.name, cmd.args)) return runBlocking(this.#topology, cmd);
@@ -124,8 +166,8 @@ export class Cluster extends CommandMethods<AsPromise> {
 
   readonly #executor: BatchExecutor = {
     path: 'cluster',
-    pipeline: (cmds) => runPipeline(this.#topology, cmds),
-    transaction: (cmds) => runTransaction(this.#topology, cmds),
+    pipeline: (cmds) => runPipeline(this.#topology, prefixCommands(cmds, this.#options.node.keyPrefix)),
+    transaction: (cmds) => runTransaction(this.#topology, prefixCommands(cmds, this.#options.node.keyPrefix)),
   };
 
   /**
@@ -148,9 +190,12 @@ export class Cluster extends CommandMethods<AsPromise> {
   async watch<R extends unknown[]>(keys: RedisKey | readonly RedisKey[], fn: WatchCallback<R>, options?: WatchOptions): Promise<R | null> {
     const list = flattenKeys([keys]);
     if (list.length === 0) throw new ArgumentTypeError('watch', 0, keys, 'count', '(keys): at least one key is required');
-    return runClusterWatch(this.#topology, list, fn, options);
+    return runClusterWatch(this.#topology, list, fn, options, this.#options.node.keyPrefix);
   }
 }
+
+/** Where a cluster client is in its life. */
+export type ClusterStatus = 'idle' | 'connecting' | 'ready' | 'closed';
 
 export function createCluster(options: ClusterOptions): Cluster {
   return new Cluster(options);

@@ -19,6 +19,7 @@
 import { ClusterError, CrossSlotError, PipelineError, ReplyError } from '../errors.js';
 import type { Command } from '../commands/command.js';
 import { commandKeyIndexes } from '../commands/keys.js';
+import { prefixKey } from '../commands/key-prefix.js';
 import type { RedisKey } from '../commands/keyspace-methods.js';
 import { entryFailure, sendEach, sendTransaction } from '../connection/send.js';
 import { readTransaction, transactionBlock } from '../batch/transaction.js';
@@ -129,12 +130,14 @@ export function runClusterWatch<R extends unknown[]>(
   keys: readonly RedisKey[],
   fn: WatchCallback<R>,
   options: WatchOptions | undefined,
+  keyPrefix: string | undefined,
 ): Promise<R | null> {
-  const cmd: Command<unknown> = { name: 'WATCH', args: keys };
+  // The slot is the prefixed keys'; runWatch puts the prefix on the keys and the callback's commands.
+  const cmd: Command<unknown> = { name: 'WATCH', args: keys.map((k) => prefixKey(k, keyPrefix)) };
   const slot = commonSlotOf('WATCH', [cmd])!;
   // A MOVED or TRYAGAIN to WATCH, a read or the queued block means nothing was committed.
   const lane: Lane<Entry> = (node) =>
-    runWatch(topology.pool(node), keys, fn, options).then(
+    runWatch(topology.pool(node), keys, fn, options, keyPrefix).then(
       (result) => [result as Reply],
       (error: unknown) => [asError(error)],
     );

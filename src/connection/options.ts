@@ -123,6 +123,11 @@ export interface ClientOptions extends OptionAliases {
   poolSize?: number;
   /** Include command arguments (values) in diagnostics_channel messages. Default false. */
   traceArguments?: boolean;
+  /**
+   * Put in front of every key the command table knows (and SCAN's MATCH pattern), never on other
+   * arguments; replies are not rewritten. See commands/key-prefix.ts.
+   */
+  keyPrefix?: string;
 }
 
 /**
@@ -146,6 +151,7 @@ const OPTION_KEYS: ReadonlySet<string> = new Set<Exclude<keyof ClientOptions, ke
   'url', 'host', 'port', 'path', 'username', 'password', 'db', 'tls', 'clientName', 'protocol', 'connectTimeout',
   'commandTimeout', 'healthCheckInterval', 'reconnect', 'reconnectStrategy', 'lazyConnect', 'offlineQueue', 'maxOfflineQueue', 'maxInFlight',
   'onBackpressure', 'returnBuffers', 'mapAs', 'setAs', 'keepAlive', 'maxBatch', 'maxArgumentBytes', 'poolSize', 'traceArguments',
+  'keyPrefix',
 ]);
 const RECONNECT_KEYS: ReadonlySet<string> = new Set<keyof ReconnectOptions>(['initialDelay', 'maxDelay', 'maxAttempts', 'jitter']);
 
@@ -184,6 +190,7 @@ export interface ResolvedOptions {
   readonly maxArgumentBytes: number;
   readonly poolSize: number;
   readonly traceArguments: boolean;
+  readonly keyPrefix: string | undefined;
 }
 
 const URL_QUERY_KEYS: ReadonlySet<string> = new Set(['db', 'protocol', 'name', 'clientName']);
@@ -349,7 +356,14 @@ export function resolveOptions(input: ClientOptions | string = {}): ResolvedOpti
     maxArgumentBytes: finite('maxArgumentBytes', o.maxArgumentBytes, MAX_ARGUMENT_BYTES),
     poolSize: finite('poolSize', o.poolSize, 8),
     traceArguments: o.traceArguments ?? false,
+    keyPrefix: keyPrefixOf(o.keyPrefix),
   };
+}
+
+function keyPrefixOf(v: unknown): string | undefined {
+  if (v === undefined || v === '') return undefined;
+  if (typeof v !== 'string') throw new InvalidOptionError('keyPrefix', `Option keyPrefix must be a string, got ${typeof v}`);
+  return v;
 }
 
 /**

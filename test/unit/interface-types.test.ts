@@ -39,7 +39,7 @@ describe('issue 14: public types', () => {
     expectTypeOf(popMany).toEqualTypeOf<Promise<string[] | null>>();
     expectTypeOf(popOne).toEqualTypeOf<Promise<string | null>>();
     // @ts-expect-error: not a client option
-    expect(() => createClient({ keyPrefix: 'x' })).toThrow(/keyPrefix/);
+    expect(() => createClient({ keyPrefx: 'x' })).toThrow(/keyPrefx/);
     c.disconnect();
     return Promise.allSettled([...calls, popMany, popOne]);
   });

@@ -33,7 +33,7 @@ describe('client options and URLs', () => {
     expect(resolveOptions({ socket: { host: 'h', port: 7, connectTimeout: 5 } })).toMatchObject({ host: 'h', port: 7, connectTimeout: 5 });
     expect(() => resolveOptions({ name: 'a', clientName: 'b' })).toThrow(expect.objectContaining({ option: 'clientName' }));
     expect(() => resolveOptions({ clientName: 'b', name: 'a' })).toThrow(expect.objectContaining({ option: 'name' }));
-    expect(() => resolveOptions({ keyPrefix: 'x:' } as never)).toThrow(expect.objectContaining({ option: 'keyPrefix' }));
+    expect(() => resolveOptions({ keyPrefx: 'x:' } as never)).toThrow(expect.objectContaining({ option: 'keyPrefx' }));
     expect(() => resolveOptions({ socket: { family: 6 } } as never)).toThrow(expect.objectContaining({ option: 'socket.family' }));
     expect(() => resolveOptions({ reconnect: { tries: 3 } } as never)).toThrow(expect.objectContaining({ option: 'reconnect.tries' }));
   });
