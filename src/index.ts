@@ -5,6 +5,8 @@
 export { createClient, Client, type ClientEvents } from './client/client.js';
 export type { ClientOptions, ReconnectOptions } from './connection/options.js';
 export { createCluster, Cluster, type ClusterEvents } from './cluster/cluster.js';
+export { createSentinel, SentinelClient } from './sentinel/client.js';
+export type { SentinelOptions } from './sentinel/options.js';
 export type { ClusterOptions, NatMap } from './cluster/options.js';
 export type { ClusterStats } from './cluster/topology.js';
 export type { ClusterScanOptions } from './cluster/scan.js';
@@ -46,6 +48,8 @@ export {
   UsageError,
   InvalidOptionError,
   LibraryHeaderError,
+  SentinelError,
+  type SentinelProblem,
   type SlotlineErrorCode,
   type ArgumentProblem,
   type LibraryHeaderProblem,

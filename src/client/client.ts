@@ -11,6 +11,7 @@ import { isBlocking } from '../commands/keys.js';
 import { commandRefusal } from '../commands/connection-state.js';
 import { Connection } from '../connection/connection.js';
 import { ConnectionPool } from '../connection/pool.js';
+import type { EndpointSource } from '../connection/endpoint.js';
 import { resolveOptions, type ClientOptions, type ResolvedOptions } from '../connection/options.js';
 import { Multi, Pipeline, type BatchExecutor, type CommandTuple } from '../batch/builders.js';
 import { runSliced } from '../batch/slices.js';
@@ -34,16 +35,21 @@ export class Client extends CommandMethods<AsPromise> {
   readonly #events = new EventEmitter<ClientEvents>();
   #pool: ConnectionPool | undefined;
 
-  constructor(options: ClientOptions | string = {}) {
+  /** `endpoint` is for createSentinel: where to dial is asked before every open. */
+  constructor(options: ClientOptions | string = {}, endpoint?: EndpointSource) {
     super();
-    this.#options = resolveOptions(options);
+    const resolved = resolveOptions(options);
+    this.#options = endpoint === undefined ? resolved : { ...resolved, endpoint };
     this.#conn = new Connection(this.#options);
     for (const event of ['ready', 'reconnecting', 'end', 'push'] as const) {
       this.#conn.on(event, (...args: unknown[]) => (this.#events.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args));
     }
-    this.#conn.on('error', (error) => {
-      if (this.#events.listenerCount('error') > 0) this.#events.emit('error', error);
-    });
+    this.#conn.on('error', (error) => this._emitError(error));
+  }
+
+  /** 'error' is informational (every command gets its own rejection): emitted only when listened to. */
+  protected _emitError(error: Error): void {
+    if (this.#events.listenerCount('error') > 0) this.#events.emit('error', error);
   }
 
   on<E extends keyof ClientEvents>(event: E, listener: (...args: ClientEvents[E]) => void): this {

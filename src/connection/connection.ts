@@ -15,12 +15,16 @@
  * while reconnecting; a socket closing during a handshake fails that open and nothing else.
  * 'closed' is final: every step of an open checks it after each await and gives its socket up.
  * A command written to a socket that then dies is rejected, never re-sent: it may have run.
+ *
+ * With an endpoint source (options.endpoint, set by Sentinel) each open asks it where to dial
+ * and lets it refuse the server after the handshake; when the source says the server is no
+ * longer the right one, a ready socket is dropped and the lost-socket path above takes over.
  */
 import { EventEmitter } from 'node:events';
 import type net from 'node:net';
 import { ConnectionError } from '../errors.js';
 import { checkArgs } from '../resp/encoder.js';
-import type { RespValue } from '../resp/types.js';
+import type { RedisArg, RespValue } from '../resp/types.js';
 import type { Command } from '../commands/command.js';
 import { channels, redactArgs } from '../diagnostics.js';
 import { backoffDelay, type ResolvedOptions } from './options.js';
@@ -28,6 +32,7 @@ import { handshake, settingsOf, type HandshakeSettings } from './handshake.js';
 import { NO_ARGS, batchOf, single } from './queue.js';
 import { dial, timeLimit } from './socket.js';
 import { Wire, type ConnectionStatus } from './wire.js';
+import type { EndpointSource } from './endpoint.js';
 
 export type { ConnectionStatus } from './wire.js';
 
@@ -41,7 +46,9 @@ export interface ConnectionEvents {
 
 export class Connection extends EventEmitter<ConnectionEvents> {
   readonly options: ResolvedOptions;
-  readonly address: string;
+  #address: string;
+  readonly #endpoint: EndpointSource | undefined;
+  readonly #unwatch: (() => void) | undefined;
   #settings: HandshakeSettings;
   readonly #wire: Wire;
   #socket: net.Socket | undefined;
@@ -57,11 +64,20 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   constructor(options: ResolvedOptions, settings?: Partial<HandshakeSettings>) {
     super();
     this.options = options;
-    this.address = `${options.host}:${options.port}`;
+    this.#endpoint = options.endpoint;
+    this.#address = this.#endpoint?.label ?? `${options.host}:${options.port}`;
     this.#settings = { ...settingsOf(options), ...settings };
-    this.#wire = new Wire(options, this.address, { push: (value) => this.#emit('push', value), error: (error) => this.#emitError(error) });
+    this.#unwatch = this.#endpoint?.watch((stillRight) => {
+      // The lost-socket path re-resolves: unwritten commands wait, written ones are rejected.
+      if (this.#wire.status === 'ready' && !stillRight(this.#address)) this.#socket?.destroy();
+    });
+    this.#wire = new Wire(options, this.#address, { push: (value) => this.#emit('push', value), error: (error) => this.#emitError(error) });
   }
 
+  /** 'host:port' of the server dialled last (with an endpoint source: its label until then). */
+  get address(): string {
+    return this.#address;
+  }
   get status(): ConnectionStatus {
     return this.#wire.status;
   }
@@ -202,10 +218,37 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 
   // ── socket lifecycle ────────────────────────────────────────────────────────────────
 
-  /** One attempt: dial, handshake, ready. Throws if it fails or if the connection was closed meanwhile. */
+  /**
+   * One attempt: dial, handshake, ready. Throws if it fails or if the connection was closed
+   * meanwhile. A server the endpoint source refuses after the handshake ('wrong-role') is given
+   * up and the source asked again, a bounded number of times.
+   */
   async #open(): Promise<void> {
+    const refusals = this.#endpoint?.refusals ?? { attempts: 1, delay: 0 };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#openOnce();
+        return;
+      } catch (error) {
+        if (!(error instanceof ConnectionError && error.reason === 'wrong-role') || attempt >= refusals.attempts || this.#isClosed()) throw error;
+        await new Promise((resolve) => setTimeout(resolve, refusals.delay));
+        if (this.#isClosed()) throw this.#closedError();
+      }
+    }
+  }
+
+  /** Where this open dials: the fixed host and port, or what the endpoint source says now. */
+  async #target(): Promise<ResolvedOptions> {
+    if (this.#endpoint === undefined) return this.options;
+    const at = await this.#endpoint.resolve();
+    if (this.#isClosed()) throw this.#closedError();
+    this.#address = `${at.host}:${at.port}`;
+    return { ...this.options, host: at.host, port: at.port };
+  }
+
+  async #openOnce(): Promise<void> {
     const doOpen = async (): Promise<void> => {
-      const socket = await dial(this.options, (opening) => (this.#opening = opening));
+      const socket = await dial(await this.#target(), (opening) => (this.#opening = opening));
       if (this.#isClosed()) {
         socket.destroy();
         throw this.#closedError();
@@ -238,7 +281,12 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   async #handshake(socket: net.Socket): Promise<2 | 3> {
     const ms = this.options.connectTimeout;
     try {
-      const steps = handshake((name, args) => this.#wire.sendDirect(name, args), this.#settings);
+      const exec = (name: string, args: readonly RedisArg[]): Promise<RespValue> => this.#wire.sendDirect(name, args);
+      const steps = handshake(exec, this.#settings).then(async (done) => {
+        const refused = await this.#endpoint?.verify(exec, this.#address);
+        if (refused !== undefined) throw new ConnectionError(`${this.#address} refused: ${refused}`, 'wrong-role');
+        return done;
+      });
       return (await timeLimit(steps, ms, () => {
         throw new ConnectionError(`Handshake with ${this.address} timed out after ${ms} ms`, 'handshake');
       })).protocol;
@@ -322,6 +370,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   /** The end: no socket, no timer, every pending command rejected, 'end' once. */
   #finish(error: Error): void {
     this.#wire.status = 'closed';
+    this.#unwatch?.();
     if (this.#reconnectTimer !== undefined) clearTimeout(this.#reconnectTimer);
     this.#reconnectTimer = undefined;
     const socket = this.#socket;

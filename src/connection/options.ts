@@ -5,6 +5,7 @@
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { InvalidOptionError } from '../errors.js';
 import { MAX_ARGUMENT_BYTES } from '../resp/encoder.js';
+import type { EndpointSource } from './endpoint.js';
 
 export interface ReconnectOptions {
   /** First delay after a lost connection, in ms. Default 50. */
@@ -97,6 +98,8 @@ export interface ResolvedOptions {
   readonly maxArgumentBytes: number;
   readonly poolSize: number;
   readonly traceArguments: boolean;
+  /** Set by createSentinel: where to dial is asked before every open instead of host/port. */
+  readonly endpoint?: EndpointSource;
 }
 
 /** Parses `redis://[[user]:password@]host[:port][/db]` and `rediss://...` (TLS). */

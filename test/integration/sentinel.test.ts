@@ -1,0 +1,205 @@
+/**
+ * createSentinel against a real Sentinel group of this pass's server (one primary, one replica,
+ * three sentinels, quorum 2, down-after 1 s): discovery of the primary and of a replica, a wrong
+ * master name, SENTINEL FAILOVER under load (every call settles, every GET answers the value its
+ * own SET wrote, writes reach the new primary within FOLLOW_BOUND_MS), the old primary restarted
+ * (it comes back as a replica and is not used), and a sentinel killed (the others still answer,
+ * and the +switch-master subscription moves to one of them).
+ */
+import { inspect } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSentinel, SentinelError, SlotlineError, type SentinelClient } from '../../src/index.js';
+import { roleOf } from '../harness/cluster-ops.js';
+import { probeOne } from '../harness/probe.js';
+import { defaultFlavour } from '../harness/servers.js';
+import { linkUp, startSentinelGroup, type SentinelGroup } from '../harness/sentinel.js';
+import { within } from '../harness/wait.js';
+
+/** From SENTINEL FAILOVER to the first write acknowledged by the new primary (measured ~1-2 s here). */
+const FOLLOW_BOUND_MS = 8000;
+/** No call may take longer than this. */
+const CALL_BOUND_MS = 8000;
+const WORKERS = 8;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function portOf(client: SentinelClient): Promise<number> {
+  const reply = (await client.call('CONFIG', 'GET', 'port')) as Record<string, string> | string[];
+  return Number(Array.isArray(reply) ? reply[1] : reply['port']);
+}
+
+/** Asks a running sentinel for a failover and returns the port the primary moves to. */
+async function failover(group: SentinelGroup, via: number): Promise<{ from: number; to: number }> {
+  const from = await group.primaryPort();
+  const to = group.servers.find((s) => s.port !== from)!.port;
+  await within(
+    (async () => {
+      // A replica that has just re-synced may not be eligible yet: ask again until it is.
+      for (;;) {
+        const reply = await probeOne(via, ['SENTINEL', 'FAILOVER', group.name], { timeoutMs: 1000 }).catch((e: Error) => e.message);
+        if (reply === 'OK') return;
+        await sleep(100);
+      }
+    })(),
+    10_000,
+    'SENTINEL FAILOVER accepted',
+  );
+  return { from, to };
+}
+
+describe.each([defaultFlavour()])('Sentinel (%s)', (flavour) => {
+  let group: SentinelGroup;
+  const clients: SentinelClient[] = [];
+  const open = (extra: Partial<Parameters<typeof createSentinel>[0]> = {}): SentinelClient => {
+    const c = createSentinel({ sentinels: group.endpoints, name: group.name, ...extra });
+    clients.push(c);
+    return c;
+  };
+
+  beforeAll(async () => {
+    group = await startSentinelGroup({ flavour });
+  }, 30_000);
+  afterAll(async () => {
+    for (const c of clients) c.disconnect();
+    await group?.stop();
+  });
+
+  it('finds the primary, and a replica with role: replica', async () => {
+    const client = await open().connect();
+    await client.set('sentinel:hello', 'world');
+    expect(await client.get('sentinel:hello')).toBe('world');
+    expect(await portOf(client)).toBe(await group.primaryPort());
+    const reader = await open({ role: 'replica' }).connect();
+    expect(await portOf(reader)).toBe(group.servers[1]!.port);
+    expect(((await reader.call('ROLE')) as string[])[0]).toBe('slave');
+  });
+
+  it('a wrong master name is a SentinelError naming it and every sentinel asked, and shows no password', async () => {
+    const client = open({ name: 'no-such-master', password: 'data-secret-1', sentinelPassword: 'sentinel-secret-2' });
+    const error = await client.connect().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(SentinelError);
+    const e = error as SentinelError;
+    expect(e.code).toBe('SLOTLINE_SENTINEL');
+    expect(e.problem).toBe('unknown-name');
+    expect(e.masterName).toBe('no-such-master');
+    expect(e.message).toContain("'no-such-master'");
+    for (const s of group.endpoints) expect(e.message).toContain(`${s.host}:${s.port}`);
+    for (const shown of [e.message, inspect(e, { depth: 5 }), inspect(client, { depth: 5, showHidden: true })]) {
+      expect(shown).not.toContain('data-secret-1');
+      expect(shown).not.toContain('sentinel-secret-2');
+    }
+  });
+
+  it('SENTINEL FAILOVER under load: every call settles, none misrouted, writes follow the new primary', async () => {
+    const client = await open().connect();
+    interface Ack {
+      at: number;
+      port: number;
+      key: string;
+      value: string;
+    }
+    const acks: Ack[] = [];
+    const errors: unknown[] = [];
+    let slowest = 0;
+    let stop = false;
+    let misrouted = 0;
+    const worker = async (w: number): Promise<void> => {
+      for (let i = 0; !stop && i < 100_000; i++) {
+        const key = `fo:${w}:${i}`;
+        const value = `${w}-${i}-${Date.now()}`;
+        const start = Date.now();
+        try {
+          const [set, got, port] = await client.pipeline().set(key, value).get(key).call('CONFIG', 'GET', 'port').exec();
+          if (set instanceof Error || got instanceof Error) errors.push(set instanceof Error ? set : got);
+          else if (got !== value) misrouted++;
+          else acks.push({ at: Date.now(), port: Number(Array.isArray(port) ? port[1] : (port as Record<string, string>)['port']), key, value });
+        } catch (error) {
+          errors.push(error);
+          await sleep(10);
+        }
+        slowest = Math.max(slowest, Date.now() - start);
+      }
+    };
+    const load = Promise.all(Array.from({ length: WORKERS }, (_, w) => worker(w)));
+    await sleep(300);
+    const t0 = Date.now();
+    const { from, to } = await failover(group, group.sentinels[0]!.port);
+    let followed: Ack | undefined;
+    try {
+      await within(
+        (async () => {
+          while ((followed = acks.find((a) => a.at >= t0 && a.port === to)) === undefined) await sleep(20);
+        })(),
+        FOLLOW_BOUND_MS + 2000,
+        'a write acknowledged by the new primary',
+      );
+      await sleep(300);
+    } finally {
+      stop = true;
+      await within(load, CALL_BOUND_MS, 'every call settles');
+    }
+    const followMs = followed!.at - t0;
+    console.info(`[sentinel ${flavour}] SENTINEL FAILOVER -> first write on the new primary: ${followMs} ms; ${acks.length} writes, ${errors.length} errors, slowest call ${slowest} ms`);
+    expect(misrouted).toBe(0);
+    expect(followMs).toBeLessThan(FOLLOW_BOUND_MS);
+    expect(slowest).toBeLessThan(CALL_BOUND_MS);
+    for (const error of errors) expect(error).toBeInstanceOf(SlotlineError);
+    // Once on the new primary, never back on the old one.
+    const firstNew = acks.indexOf(followed!);
+    expect(acks.slice(firstNew).filter((a) => a.port !== to)).toEqual([]);
+    expect(acks.slice(0, firstNew).every((a) => a.port === from || a.port === to)).toBe(true);
+    // Every write the new primary acknowledged is there with its value.
+    await group.waitForPrimary(to);
+    const onNew = acks.filter((a) => a.port === to);
+    for (let i = 0; i < onNew.length; i += 500) {
+      const slice = onNew.slice(i, i + 500);
+      expect(await probeOne(to, ['MGET', ...slice.map((a) => a.key)])).toEqual(slice.map((a) => a.value));
+    }
+    expect(await portOf(client)).toBe(to);
+  }, 30_000);
+
+  it('the old primary, restarted, comes back as a replica and is not used as the primary', async () => {
+    const primary = await group.primaryPort();
+    const old = group.servers.find((s) => s.port !== primary)!;
+    await old.restart();
+    await within(
+      (async () => {
+        while (!(await linkUp(old.port))) await sleep(50);
+      })(),
+      15_000,
+      'the restarted server replicating from the primary',
+    );
+    expect(await roleOf(old.port)).toBe('slave');
+    const client = await open().connect();
+    expect(await portOf(client)).toBe(primary);
+    await client.set('sentinel:after-restart', '1');
+    expect(await probeOne(primary, ['GET', 'sentinel:after-restart'])).toBe('1');
+  }, 20_000);
+
+  it('a sentinel killed: discovery goes on through the others, and a connected client still follows a switch', async () => {
+    const follower = await open().connect();
+    const dead = group.sentinels[0]!;
+    await dead.kill('SIGKILL');
+    try {
+      const client = await open().connect();
+      expect(await portOf(client)).toBe(await group.primaryPort());
+      const { to } = await failover(group, group.sentinels[1]!.port);
+      await within(
+        (async () => {
+          while ((await portOf(follower).catch(() => 0)) !== to) await sleep(50);
+        })(),
+        FOLLOW_BOUND_MS,
+        'the connected client on the new primary',
+      );
+      await follower.set('sentinel:after-kill', 'yes');
+      expect(await probeOne(to, ['GET', 'sentinel:after-kill'])).toBe('yes');
+    } finally {
+      await dead.restart();
+    }
+  }, 20_000);
+});
