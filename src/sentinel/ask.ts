@@ -28,9 +28,7 @@ export function addressOf(e: Endpoint): string {
 export function readMasterAddr(reply: RespValue): Endpoint | null | undefined {
   if (reply === null) return null;
   if (!Array.isArray(reply) || reply.length !== 2) return undefined;
-  const host = text(reply[0]);
-  const port = Number(text(reply[1]));
-  return host !== undefined && Number.isInteger(port) && port > 0 ? { host, port } : undefined;
+  return endpoint(text(reply[0]), text(reply[1]));
 }
 
 /** Replicas that are up and in sync with their primary, from SENTINEL REPLICAS. */
@@ -53,21 +51,39 @@ export function readRole(reply: RespValue): string | undefined {
   return Array.isArray(reply) ? text(reply[0]) : undefined;
 }
 
-/**
- * A +switch-master push: `['message', '+switch-master', '<name> <old-ip> <old-port> <new-ip> <new-port>']`.
- * Returns the new primary when the message is one, for `name`.
- */
-export function readSwitchMaster(push: readonly RespValue[], name: string): Endpoint | undefined {
-  if (text(push[0]) !== 'message' || text(push[1]) !== '+switch-master') return undefined;
-  const parts = (text(push[2]) ?? '').split(' ');
-  if (parts.length !== 5 || parts[0] !== name) return undefined;
-  const port = Number(parts[4]);
-  return Number.isInteger(port) && port > 0 ? { host: parts[3]!, port } : undefined;
+/** A message push, `['message', channel, payload]`. */
+export function readMessage(push: readonly RespValue[]): { channel: string; payload: string } | undefined {
+  if (text(push[0]) !== 'message') return undefined;
+  const channel = text(push[1]);
+  const payload = text(push[2]);
+  return channel === undefined || payload === undefined ? undefined : { channel, payload };
 }
 
-/** The subscription's confirmation push, `['subscribe', channel, count]`. */
-export function isSubscribed(push: readonly RespValue[]): boolean {
-  return text(push[0]) === 'subscribe';
+/** +switch-master: `<name> <old-ip> <old-port> <new-ip> <new-port>`; the new primary when it is about `name`. */
+export function readSwitchMaster(payload: string, name: string): Endpoint | undefined {
+  const parts = payload.split(' ');
+  if (parts.length !== 5 || parts[0] !== name) return undefined;
+  return endpoint(parts[3], parts[4]);
+}
+
+/**
+ * An instance event (e.g. +failover-state-send-slaveof-noone, -failover-abort-slave-timeout):
+ * `<type> <ip:port> <ip> <port> @ <name> <master-ip> <master-port>`; the instance when it is about `name`.
+ */
+export function readInstanceEvent(payload: string, name: string): Endpoint | undefined {
+  const parts = payload.split(' ');
+  if (parts.length !== 8 || parts[4] !== '@' || parts[5] !== name) return undefined;
+  return endpoint(parts[2], parts[3]);
+}
+
+/** The subscription's confirmation push, `['subscribe', channel, count]`: the channel. */
+export function readSubscribed(push: readonly RespValue[]): string | undefined {
+  return text(push[0]) === 'subscribe' ? text(push[1]) : undefined;
+}
+
+function endpoint(host: string | undefined, port: string | undefined): Endpoint | undefined {
+  const n = Number(port);
+  return host !== undefined && host !== '' && Number.isInteger(n) && n > 0 ? { host, port: n } : undefined;
 }
 
 function text(v: RespValue | undefined): string | undefined {

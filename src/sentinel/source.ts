@@ -1,27 +1,33 @@
 /**
  * Where a Sentinel-managed client dials: the endpoint source its connections consult. It asks
  * the sentinels in turn for the primary (or a healthy replica), checks ROLE on the new socket,
- * and keeps one subscription to `+switch-master` on some sentinel, moving to the next when that
- * one goes away; a switch (or a change seen after resubscribing) tells every connection on the
- * old server to drop its socket, and their reconnect asks again. Must not import the client.
+ * and follows the sentinels' events (events.ts); when the right server changes, it tells every
+ * connection, and those on the wrong server drop their socket and reconnect through resolve().
+ * Must not import the client.
  *
- * The subscription uses RESP3, where `message` arrives as a push: a RESP2 SUBSCRIBE would put
- * unsolicited replies on a connection that matches replies to commands in order.
+ *   event (for our name)                     primary is now          connections on others
+ *   +failover-state-send-slaveof-noone X     X, for PROMOTION_MS     drop (reconnect to X)
+ *   +switch-master ... X                     X (ask the sentinels)   drop
+ *   -failover-abort-slave-timeout            ask the sentinels       drop
+ *   subscribed to +switch-master again       ask the sentinels       drop
+ *
+ * Leaving at the first step matters: a Sentinel failover does not stop the old primary, so
+ * every write it acknowledges once X is promoted is lost; +switch-master comes ~1 s later.
  */
-import { Connection } from '../connection/connection.js';
-import { resolveOptions } from '../connection/options.js';
 import type { Endpoint, EndpointCheck, EndpointSource, OpeningExec } from '../connection/endpoint.js';
-import { command } from '../commands/command.js';
 import { ReplyError, SentinelError } from '../errors.js';
 import type { RespValue } from '../resp/types.js';
-import { addressOf, askSentinel, isSubscribed, readHealthyReplicas, readMasterAddr, readRole, readSwitchMaster } from './ask.js';
+import { addressOf, askSentinel, readHealthyReplicas, readInstanceEvent, readMasterAddr, readMessage, readRole, readSubscribed, readSwitchMaster } from './ask.js';
+import { SentinelEvents } from './events.js';
 import type { SentinelSettings } from './options.js';
 
 /** A refused server is asked about again this many times, this far apart (a failover's few hundred ms). */
 const REFUSALS = { attempts: 10, delay: 200 };
-/** Backoff between subscription attempts while no sentinel takes one. */
-const RESUBSCRIBE_MIN_MS = 100;
-const RESUBSCRIBE_MAX_MS = 2000;
+/** How long the replica being promoted is taken as the primary without a +switch-master. */
+const PROMOTION_MS = 5000;
+const SWITCH = '+switch-master';
+const PROMOTING = '+failover-state-send-slaveof-noone';
+const ABORTED = '-failover-abort-slave-timeout';
 
 export class SentinelSource implements EndpointSource {
   readonly label: string;
@@ -30,24 +36,27 @@ export class SentinelSource implements EndpointSource {
   /** Sentinels in the order to ask them: the last one that answered first. */
   #order: Endpoint[];
   readonly #listeners = new Set<(stillRight: EndpointCheck) => void>();
-  readonly #onError: (error: Error) => void;
-  #sub: Connection | undefined;
-  #subTimer: NodeJS.Timeout | undefined;
-  #subFailures = 0;
-  #subNext = 0;
+  readonly #events: SentinelEvents;
   #closed = false;
   /** The primary as last learned, 'host:port'. */
   #primary: string | undefined;
+  /** The replica a failover is promoting, taken as the primary until `until`. */
+  #promoting: { readonly to: Endpoint; readonly until: number } | undefined;
 
   constructor(settings: SentinelSettings, onError: (error: Error) => void) {
     this.#s = settings;
     this.#order = [...settings.sentinels];
-    this.#onError = onError;
     this.label = `${settings.role} '${settings.name}' via Sentinel`;
+    this.#events = new SentinelEvents(settings.sentinel, [SWITCH, PROMOTING, ABORTED], {
+      push: (push, from) => this.#onPush(push, from),
+      error: onError,
+    });
   }
 
   async resolve(): Promise<Endpoint> {
-    this.#subscribe();
+    this.#events.start(this.#s.sentinels);
+    const promoting = this.#promoting;
+    if (promoting !== undefined && Date.now() < promoting.until && this.#s.role === 'primary') return promoting.to;
     const primary = await this.#askPrimary();
     if (this.#s.role === 'primary') return primary;
     const replicas = await this.#ask(['REPLICAS', this.#s.name], (reply) => readHealthyReplicas(reply)).catch(() => []);
@@ -68,9 +77,7 @@ export class SentinelSource implements EndpointSource {
 
   close(): void {
     this.#closed = true;
-    clearTimeout(this.#subTimer);
-    this.#sub?.disconnect();
-    this.#sub = undefined;
+    this.#events.close();
     this.#listeners.clear();
   }
 
@@ -118,46 +125,42 @@ export class SentinelSource implements EndpointSource {
     throw new SentinelError(this.#s.name, asked, reachable ? 'bad-reply' : 'unreachable', `no sentinel answered: ${problems.join('; ')}`);
   }
 
-  // ── the +switch-master subscription ───────────────────────────────────────────────────
-
-  /** Starts a subscription on the next sentinel unless one is running or waiting to start. */
-  #subscribe(): void {
-    if (this.#closed || this.#sub !== undefined || this.#subTimer !== undefined) return;
-    const at = this.#s.sentinels[this.#subNext++ % this.#s.sentinels.length]!;
-    const conn = new Connection(resolveOptions({ ...this.#s.sentinel, host: at.host, port: at.port, protocol: 3, commandTimeout: 0 }));
-    this.#sub = conn;
-    conn.on('push', (push) => this.#onPush(push));
-    conn.on('end', () => {
-      if (this.#sub !== conn) return;
-      this.#sub = undefined;
-      if (this.#closed) return;
-      const delay = Math.min(RESUBSCRIBE_MAX_MS, RESUBSCRIBE_MIN_MS * 2 ** Math.min(this.#subFailures++, 5));
-      this.#subTimer = setTimeout(() => {
-        this.#subTimer = undefined;
-        this.#subscribe();
-      }, delay);
-    });
-    conn
-      .connect()
-      .then(() => {
-        // Answered by a push, not a reply: this promise settles only when the connection ends,
-        // and nothing else is ever sent on it, so no reply can be matched to the wrong command.
-        conn.send(command('SUBSCRIBE', ['+switch-master'])).catch(() => undefined);
-      })
-      .catch((error: unknown) => this.#onError(error instanceof Error ? error : new Error(String(error))));
-  }
-
-  #onPush(push: RespValue[]): void {
-    if (isSubscribed(push)) {
-      this.#subFailures = 0;
-      // A switch may have happened while no subscription was listening.
-      this.#askPrimary().then((at) => this.#moved(at), () => undefined);
+  #onPush(push: RespValue[], from: Endpoint): void {
+    if (readSubscribed(push) === SWITCH) {
+      this.#events.confirmed(from);
+      // A switch may have happened while this subscription was not listening.
+      this.#recheck();
       return;
     }
-    const to = readSwitchMaster(push, this.#s.name);
-    if (to === undefined) return;
-    this.#primary = addressOf(to);
-    this.#moved(to);
+    const message = readMessage(push);
+    if (message === undefined) return;
+    switch (message.channel) {
+      case PROMOTING: {
+        const to = readInstanceEvent(message.payload, this.#s.name);
+        if (to === undefined) return;
+        this.#promoting = { to, until: Date.now() + PROMOTION_MS };
+        this.#moved(to);
+        return;
+      }
+      case SWITCH: {
+        const to = readSwitchMaster(message.payload, this.#s.name);
+        if (to === undefined) return;
+        this.#promoting = undefined;
+        this.#primary = addressOf(to);
+        this.#moved(to);
+        return;
+      }
+      case ABORTED:
+        if (readInstanceEvent(message.payload, this.#s.name) === undefined) return;
+        this.#promoting = undefined;
+        this.#recheck();
+        return;
+    }
+  }
+
+  #recheck(): void {
+    if (this.#promoting !== undefined && Date.now() < this.#promoting.until) return;
+    this.#askPrimary().then((at) => this.#moved(at), () => undefined);
   }
 
   /** Tells every connection the primary is at `to`: those on the wrong server drop their socket. */

@@ -23,6 +23,12 @@ const FOLLOW_BOUND_MS = 8000;
 /** No call may take longer than this. */
 const CALL_BOUND_MS = 8000;
 const WORKERS = 8;
+/**
+ * Acknowledged writes the new primary may lack: those the old one took while its last writes
+ * were still on their way to the replica. Before the client left at the start of the promotion
+ * (it waited for +switch-master), ~47,000 of ~73,000 were lost here.
+ */
+const LOST_BOUND = 200;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -208,8 +214,8 @@ describe.each([defaultFlavour()])('Sentinel (%s)', (flavour) => {
       expect(await probeOne(to, ['MGET', ...slice.map((a) => a.key)])).toEqual(slice.map((a) => a.value));
     }
     expect(await portOf(client)).toBe(to);
-    // Writes the old primary acknowledged after the replica's promotion and before +switch-master
-    // are not on the new primary: Sentinel's failover does not stop the old primary first.
+    // Sentinel's failover does not stop the old primary: whatever it acknowledges once the replica
+    // is promoted is lost. The client leaves it when the failover starts promoting.
     let lost = 0;
     const onOld = acks.filter((a) => a.port === from && a.at >= t0);
     for (let i = 0; i < onOld.length; i += 500) {
@@ -222,6 +228,7 @@ describe.each([defaultFlavour()])('Sentinel (%s)', (flavour) => {
         `${acks.length} writes (${onOld.length} on the old primary after the request, ${lost} of them not on the new one), ` +
         `${errors.length} errors, slowest call ${slowest} ms`,
     );
+    expect(lost).toBeLessThan(LOST_BOUND);
   }, 30_000);
 
   it('the old primary, restarted, comes back as a replica and is not used as the primary', async () => {

@@ -7,7 +7,7 @@ import { inspect } from 'node:util';
 import { InvalidOptionError } from '../../src/errors.js';
 import { createSentinel } from '../../src/index.js';
 import { sentinelSettings, type SentinelOptions } from '../../src/sentinel/options.js';
-import { readHealthyReplicas, readMasterAddr, readRole, readSwitchMaster } from '../../src/sentinel/ask.js';
+import { readHealthyReplicas, readInstanceEvent, readMasterAddr, readMessage, readRole, readSubscribed, readSwitchMaster } from '../../src/sentinel/ask.js';
 
 describe('sentinel options', () => {
   const base = { sentinels: [{ host: '127.0.0.1', port: 26379 }], name: 'mymaster' };
@@ -68,12 +68,18 @@ describe('sentinel replies', () => {
     expect(readHealthyReplicas(null)).toEqual([]);
   });
 
-  it('reads ROLE and +switch-master for its own name only', () => {
+  it('reads ROLE, messages, +switch-master and instance events for its own name only', () => {
     expect(readRole(['master', 10, []])).toBe('master');
     expect(readRole('x')).toBeUndefined();
-    const push = ['message', '+switch-master', 'mymaster 127.0.0.1 6379 127.0.0.1 6380'];
-    expect(readSwitchMaster(push, 'mymaster')).toEqual({ host: '127.0.0.1', port: 6380 });
-    expect(readSwitchMaster(push, 'other')).toBeUndefined();
-    expect(readSwitchMaster(['message', '+sdown', 'mymaster 127.0.0.1 6379 127.0.0.1 6380'], 'mymaster')).toBeUndefined();
+    expect(readSubscribed(['subscribe', '+switch-master', 1])).toBe('+switch-master');
+    expect(readMessage(['message', '+switch-master', 'm 1 2 3 4'])).toEqual({ channel: '+switch-master', payload: 'm 1 2 3 4' });
+    expect(readMessage(['subscribe', '+switch-master', 1])).toBeUndefined();
+    const payload = 'mymaster 127.0.0.1 6379 127.0.0.1 6380';
+    expect(readSwitchMaster(payload, 'mymaster')).toEqual({ host: '127.0.0.1', port: 6380 });
+    expect(readSwitchMaster(payload, 'other')).toBeUndefined();
+    const promoting = 'slave 127.0.0.1:6380 127.0.0.1 6380 @ mymaster 127.0.0.1 6379';
+    expect(readInstanceEvent(promoting, 'mymaster')).toEqual({ host: '127.0.0.1', port: 6380 });
+    expect(readInstanceEvent(promoting, 'other')).toBeUndefined();
+    expect(readInstanceEvent(payload, 'mymaster')).toBeUndefined();
   });
 });
