@@ -6,13 +6,9 @@
  * bounded. Must not import from src/ or vitest.
  */
 import { writeFile } from 'node:fs/promises';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { getFreePort } from './ports.js';
-import { releaseDir, trackDir } from './reaper.js';
-import { RedisProcess, ServerStartError, type Endpoint, type ServerHandle } from './redis-process.js';
-import { startStandalone } from './servers.js';
+import { RedisProcess, type Endpoint, type ServerHandle } from './redis-process.js';
+import { startOwnedProcess, startStandalone } from './servers.js';
 import { probeOne } from './probe.js';
 import { pollUntil, roleOf } from './cluster-ops.js';
 import type { ServerFlavour } from './flavour.js';
@@ -88,11 +84,8 @@ export async function startSentinelGroup(options: SentinelGroupOptions = {}): Pr
   }
 }
 
-async function startSentinel(name: string, primaryPort: number, flavour: ServerFlavour | undefined): Promise<ServerHandle> {
-  for (let attempt = 1; ; attempt++) {
-    const port = await getFreePort();
-    const dir = await mkdtemp(join(tmpdir(), 'slotline-sentinel-'));
-    trackDir(dir);
+function startSentinel(name: string, primaryPort: number, flavour: ServerFlavour | undefined): Promise<ServerHandle> {
+  return startOwnedProcess('slotline-sentinel-', async (port, dir) => {
     const conf = join(dir, 'sentinel.conf');
     await writeFile(
       conf,
@@ -104,31 +97,8 @@ async function startSentinel(name: string, primaryPort: number, flavour: ServerF
         '',
       ].join('\n'),
     );
-    const server = new RedisProcess({ port, dir, args: [], leadingArgs: [conf, '--sentinel'], ...(flavour === undefined ? {} : { flavour }) });
-    try {
-      await server.start();
-    } catch (error) {
-      await releaseDir(dir);
-      if (error instanceof ServerStartError && error.kind === 'exited' && attempt < 3) continue;
-      throw error;
-    }
-    return {
-      host: server.host,
-      port,
-      dir,
-      get pid() {
-        return server.pid;
-      },
-      async stop() {
-        await server.stop();
-        await releaseDir(dir);
-      },
-      kill: (signal) => server.kill(signal),
-      async restart() {
-        await server.restart();
-      },
-    };
-  }
+    return new RedisProcess({ port, dir, args: [], leadingArgs: [conf, '--sentinel'], ...(flavour === undefined ? {} : { flavour }) });
+  });
 }
 
 /** SENTINEL MASTER <name> as a record; rejects when the sentinel does not answer. */

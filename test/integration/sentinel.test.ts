@@ -12,7 +12,7 @@ import { Client, ConnectionError, createSentinel, SentinelError, SlotlineError, 
 import type { EndpointSource } from '../../src/connection/endpoint.js';
 import { SentinelSource } from '../../src/sentinel/source.js';
 import { sentinelSettings } from '../../src/sentinel/options.js';
-import { roleOf } from '../harness/cluster-ops.js';
+import { clientList, pollUntil, roleOf } from '../harness/cluster-ops.js';
 import { probeOne } from '../harness/probe.js';
 import { defaultFlavour } from '../harness/servers.js';
 import { linkUp, startSentinelGroup, type SentinelGroup } from '../harness/sentinel.js';
@@ -75,7 +75,9 @@ describe.each([defaultFlavour()])('Sentinel (%s)', (flavour) => {
     await group?.stop();
   });
 
-  it('finds the primary, and a replica with role: replica', async () => {
+  it('finds the primary, and a replica with role: replica; close() ends their sentinel subscriptions', async () => {
+    const subscribers = async (): Promise<number> => (await clientList(group.sentinels[2]!.port)).filter((c) => Number(c['sub'] ?? 0) > 0).length;
+    const before = await subscribers();
     const client = await open().connect();
     await client.set('sentinel:hello', 'world');
     expect(await client.get('sentinel:hello')).toBe('world');
@@ -83,6 +85,9 @@ describe.each([defaultFlavour()])('Sentinel (%s)', (flavour) => {
     const reader = await open({ role: 'replica' }).connect();
     expect(await portOf(reader)).toBe(group.servers[1]!.port);
     expect(((await reader.call('ROLE')) as string[])[0]).toBe('slave');
+    await pollUntil('each client subscribed on every sentinel', 5000, async () => (await subscribers()) === before + 2);
+    await Promise.all([client.close(), reader.close()]);
+    await pollUntil('no subscription left after close()', 5000, async () => (await subscribers()) === before);
   });
 
   it('a wrong master name is a SentinelError naming it and every sentinel asked, and shows no password', async () => {
