@@ -49,6 +49,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   #address: string;
   readonly #endpoint: EndpointSource | undefined;
   readonly #unwatch: (() => void) | undefined;
+  /** A change the endpoint source announced while no socket was ready: the open under way checks it. */
+  #unheard: ((address: string) => boolean) | undefined;
   #settings: HandshakeSettings;
   readonly #wire: Wire;
   #socket: net.Socket | undefined;
@@ -69,7 +71,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.#settings = { ...settingsOf(options), ...settings };
     this.#unwatch = this.#endpoint?.watch((stillRight) => {
       // The lost-socket path re-resolves: unwritten commands wait, written ones are rejected.
-      if (this.#wire.status === 'ready' && !stillRight(this.#address)) this.#socket?.destroy();
+      if (this.#wire.status !== 'ready') this.#unheard = stillRight;
+      else if (!stillRight(this.#address)) this.#socket?.destroy();
     });
     this.#wire = new Wire(options, this.#address, { push: (value) => this.#emit('push', value), error: (error) => this.#emitError(error) });
   }
@@ -283,7 +286,10 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     try {
       const exec = (name: string, args: readonly RedisArg[]): Promise<RespValue> => this.#wire.sendDirect(name, args);
       const steps = handshake(exec, this.#settings).then(async (done) => {
-        const refused = await this.#endpoint?.verify(exec, this.#address);
+        const unheard = this.#unheard;
+        this.#unheard = undefined;
+        // Resolved before the change was announced: ask again rather than settle on the old server.
+        const refused = unheard !== undefined && !unheard(this.#address) ? 'the sentinels announced another server while connecting' : await this.#endpoint?.verify(exec, this.#address);
         if (refused !== undefined) throw new ConnectionError(`${this.#address} refused: ${refused}`, 'wrong-role');
         return done;
       });

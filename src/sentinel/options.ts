@@ -19,6 +19,9 @@ export interface SentinelOptions extends Omit<ClientOptions, 'host' | 'port'> {
   sentinelPassword?: string;
 }
 
+/** Bound for one sentinel's answer when connectTimeout is not set (as connectTimeout's default). */
+const DEFAULT_SENTINEL_TIMEOUT_MS = 10_000;
+
 export interface SentinelSettings {
   readonly name: string;
   readonly sentinels: readonly Endpoint[];
@@ -53,6 +56,8 @@ export function sentinelSettings(o: SentinelOptions): SentinelSettings {
     ...(sentinelPassword === undefined ? {} : { password: sentinelPassword }),
     ...(data.tls === undefined ? {} : { tls: data.tls }),
     ...(data.connectTimeout === undefined ? {} : { connectTimeout: data.connectTimeout }),
+    // A sentinel that accepts a connection and never answers must not stall discovery.
+    commandTimeout: data.connectTimeout ?? DEFAULT_SENTINEL_TIMEOUT_MS,
     reconnect: false,
     offlineQueue: false,
   };

@@ -21,8 +21,11 @@ import { addressOf, askSentinel, readHealthyReplicas, readInstanceEvent, readMas
 import { SentinelEvents } from './events.js';
 import type { SentinelSettings } from './options.js';
 
-/** A refused server is asked about again this many times, this far apart (a failover's few hundred ms). */
-const REFUSALS = { attempts: 10, delay: 200 };
+/**
+ * A refused server is asked about again this many times, this far apart: 2 s in all, for a
+ * promotion (REPLICAOF NO ONE takes a few ms) or a sentinel's stale answer to catch up.
+ */
+const REFUSALS = { attempts: 40, delay: 50 };
 /** How long the replica being promoted is taken as the primary without a +switch-master. */
 const PROMOTION_MS = 5000;
 const SWITCH = '+switch-master';
