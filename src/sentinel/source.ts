@@ -41,8 +41,9 @@ export class SentinelSource implements EndpointSource {
   readonly #listeners = new Set<(stillRight: EndpointCheck) => void>();
   readonly #events: SentinelEvents;
   #closed = false;
-  /** The primary as last learned, 'host:port'. */
+  /** The primary as last learned, 'host:port', and the sentinel that said so. */
   #primary: string | undefined;
+  #saidBy: Endpoint | undefined;
   /** The replica a failover is promoting, taken as the primary until `until`. */
   #promoting: { readonly to: Endpoint; readonly until: number } | undefined;
 
@@ -70,7 +71,11 @@ export class SentinelSource implements EndpointSource {
   async verify(exec: OpeningExec, address: string): Promise<string | undefined> {
     const role = readRole(await exec('ROLE', []));
     const wanted = this.#s.role === 'primary' || address === this.#primary ? 'master' : 'slave';
-    return role === wanted ? undefined : `ROLE is '${role ?? '?'}', expected '${wanted}' for '${this.#s.name}' (the sentinels' answer is stale)`;
+    if (role === wanted) return undefined;
+    // That sentinel has not heard of the failover yet (they learn from each other every ~2 s): ask the others first.
+    const stale = this.#saidBy;
+    if (stale !== undefined) this.#order = [...this.#order.filter((s) => s !== stale), stale];
+    return `ROLE is '${role ?? '?'}', expected '${wanted}' for '${this.#s.name}' (the sentinels' answer is stale)`;
   }
 
   watch(listener: (stillRight: EndpointCheck) => void): () => void {
@@ -87,6 +92,7 @@ export class SentinelSource implements EndpointSource {
   async #askPrimary(): Promise<Endpoint> {
     const at = await this.#ask(['GET-MASTER-ADDR-BY-NAME', this.#s.name], readMasterAddr);
     this.#primary = addressOf(at);
+    this.#saidBy = this.#order[0];
     return at;
   }
 

@@ -47,6 +47,8 @@ async function portOf(client: Client): Promise<number> {
 async function failover(group: SentinelGroup, via: number): Promise<{ from: number; to: number }> {
   const from = await group.primaryPort();
   const to = group.servers.find((s) => s.port !== from)!.port;
+  // A stale primary the sentinels have not demoted yet (they wait ~8-10 s) cannot be promoted.
+  await group.rejoin(to);
   await within(
     (async () => {
       // A replica that has just re-synced may not be eligible yet: ask again until it is.
@@ -265,6 +267,28 @@ describe.each([defaultFlavour()])('Sentinel (%s)', (flavour) => {
     expect(await probeOne(primary, ['GET', 'sentinel:after-restart'])).toBe('1');
   }, 20_000);
 
+  it('the primary killed: a command issued during the outage waits and runs on the promoted replica', async () => {
+    const primary = await group.primaryPort();
+    const victim = group.servers.find((s) => s.port === primary)!;
+    const heir = group.servers.find((s) => s.port !== primary)!;
+    await group.rejoin(heir.port);
+    const client = await open().connect();
+    try {
+      const t0 = Date.now();
+      await victim.kill('SIGKILL');
+      await pollUntil('the client noticed', 2000, () => client.status !== 'ready');
+      const reply = await within(client.set('sentinel:during-outage', 'v'), 15_000, 'a write issued during the outage');
+      const ms = Date.now() - t0;
+      console.info(`[sentinel ${flavour}] primary SIGKILLed -> a write issued then is acknowledged by the promoted replica after ${ms} ms`);
+      expect(reply).toBe('OK');
+      expect(await portOf(client)).toBe(heir.port);
+      expect(await probeOne(heir.port, ['GET', 'sentinel:during-outage'])).toBe('v');
+      await group.waitForPrimary(heir.port);
+    } finally {
+      await victim.restart();
+    }
+  }, 35_000);
+
   it('a sentinel killed: discovery goes on through the others, a connected client follows the switch, one that hears no +switch-master re-resolves when its connection is lost', async () => {
     const follower = await open().connect();
     const deaf = instrumented({ deaf: true });
@@ -305,4 +329,5 @@ describe.each([defaultFlavour()])('Sentinel (%s)', (flavour) => {
       await dead.restart();
     }
   }, 20_000);
+
 });
