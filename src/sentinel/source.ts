@@ -6,13 +6,15 @@
  * Must not import the client.
  *
  *   event (for our name)                     primary is now          connections on others
- *   +failover-state-send-slaveof-noone X     X, for PROMOTION_MS     drop (reconnect to X)
- *   +switch-master ... X                     X (ask the sentinels)   drop
+ *   +failover-state-send-slaveof-noone X     X, for ANNOUNCED_MS     drop (reconnect to X)
+ *   +switch-master ... X                     X, for ANNOUNCED_MS     drop
  *   -failover-abort-slave-timeout            ask the sentinels       drop
  *   subscribed to +switch-master again       ask the sentinels       drop
  *
  * Leaving at the first step matters: a Sentinel failover does not stop the old primary, so
  * every write it acknowledges once X is promoted is lost; +switch-master comes ~1 s later.
+ * An announced primary is taken without asking for a while because the sentinels that did not
+ * lead the failover keep naming the old primary (which still says 'master') for up to ~2 s.
  */
 import type { Endpoint, EndpointCheck, EndpointSource, OpeningExec } from '../connection/endpoint.js';
 import { ReplyError, SentinelError } from '../errors.js';
@@ -27,7 +29,7 @@ import type { SentinelSettings } from './options.js';
  */
 const REFUSALS = { attempts: 40, delay: 50 };
 /** How long the replica being promoted is taken as the primary without a +switch-master. */
-const PROMOTION_MS = 5000;
+const ANNOUNCED_MS = 5000;
 const SWITCH = '+switch-master';
 const PROMOTING = '+failover-state-send-slaveof-noone';
 const ABORTED = '-failover-abort-slave-timeout';
@@ -44,8 +46,8 @@ export class SentinelSource implements EndpointSource {
   /** The primary as last learned, 'host:port', and the sentinel that said so. */
   #primary: string | undefined;
   #saidBy: Endpoint | undefined;
-  /** The replica a failover is promoting, taken as the primary until `until`. */
-  #promoting: { readonly to: Endpoint; readonly until: number } | undefined;
+  /** The primary an event announced (being promoted, or switched to), taken as such until `until`. */
+  #announced: { readonly to: Endpoint; readonly until: number } | undefined;
 
   constructor(settings: SentinelSettings, onError: (error: Error) => void) {
     this.#s = settings;
@@ -59,8 +61,8 @@ export class SentinelSource implements EndpointSource {
 
   async resolve(): Promise<Endpoint> {
     this.#events.start(this.#s.sentinels);
-    const promoting = this.#promoting;
-    if (promoting !== undefined && Date.now() < promoting.until && this.#s.role === 'primary') return promoting.to;
+    const announced = this.#announcedPrimary();
+    if (announced !== undefined && this.#s.role === 'primary') return announced;
     const primary = await this.#askPrimary();
     if (this.#s.role === 'primary') return primary;
     const replicas = await this.#ask(['REPLICAS', this.#s.name], (reply) => readHealthyReplicas(reply)).catch(() => []);
@@ -147,28 +149,33 @@ export class SentinelSource implements EndpointSource {
       case PROMOTING: {
         const to = readInstanceEvent(message.payload, this.#s.name);
         if (to === undefined) return;
-        this.#promoting = { to, until: Date.now() + PROMOTION_MS };
+        this.#announced = { to, until: Date.now() + ANNOUNCED_MS };
         this.#moved(to);
         return;
       }
       case SWITCH: {
         const to = readSwitchMaster(message.payload, this.#s.name);
         if (to === undefined) return;
-        this.#promoting = undefined;
+        this.#announced = { to, until: Date.now() + ANNOUNCED_MS };
         this.#primary = addressOf(to);
         this.#moved(to);
         return;
       }
       case ABORTED:
         if (readInstanceEvent(message.payload, this.#s.name) === undefined) return;
-        this.#promoting = undefined;
+        this.#announced = undefined;
         this.#recheck();
         return;
     }
   }
 
+  #announcedPrimary(): Endpoint | undefined {
+    const a = this.#announced;
+    return a !== undefined && Date.now() < a.until ? a.to : undefined;
+  }
+
   #recheck(): void {
-    if (this.#promoting !== undefined && Date.now() < this.#promoting.until) return;
+    if (this.#announcedPrimary() !== undefined) return;
     this.#askPrimary().then((at) => this.#moved(at), () => undefined);
   }
 
