@@ -21,6 +21,7 @@
  *   UsageError            'SLOTLINE_USAGE'              an API used out of order
  *   InvalidOptionError    'SLOTLINE_OPTION'             a bad client option or URL
  *   LibraryHeaderError    'SLOTLINE_LIBRARY_HEADER'     defineLibrary code without a valid header
+ *   SentinelError         'SLOTLINE_SENTINEL'           no sentinel could name the server to use
  *
  * Our own codes carry the SLOTLINE_ prefix so they never collide with a server's error word.
  * Must not import anything from the rest of the library.
@@ -66,7 +67,8 @@ export type SlotlineErrorCode =
   | 'SLOTLINE_COMMAND_REFUSED'
   | 'SLOTLINE_USAGE'
   | 'SLOTLINE_OPTION'
-  | 'SLOTLINE_LIBRARY_HEADER';
+  | 'SLOTLINE_LIBRARY_HEADER'
+  | 'SLOTLINE_SENTINEL';
 
 /**
  * Base class of every error slotline raises itself; never thrown as such, only its subclasses
@@ -205,7 +207,8 @@ export type ConnectionErrorReason =
   | 'client-closed' // close()/disconnect() was called
   | 'backpressure' // too many commands in flight and failFast was asked
   | 'unresponsive' // the connection stopped answering without closing (half-open): replaced
-  | 'reconnect-gave-up';
+  | 'reconnect-gave-up'
+  | 'wrong-role'; // the server is not the primary (or replica) it was said to be, e.g. mid-failover
 
 /** A command could not get a reply because of the connection, not the server's answer. */
 export class ConnectionError extends SlotlineError {
@@ -403,5 +406,27 @@ export class LibraryHeaderError extends SlotlineError {
   constructor(kind: LibraryHeaderProblem, detail: string) {
     super(`defineLibrary: ${detail}; the code must start with a line such as '#!lua name=mylib'`);
     this.kind = kind;
+  }
+}
+
+export type SentinelProblem =
+  | 'unknown-name' // every sentinel that answered knows no primary by that name
+  | 'unreachable' // no sentinel answered at all
+  | 'bad-reply'; // a sentinel answered with something that is not an address
+
+/** createSentinel could not learn where the primary (or a replica) is. Nothing was sent to a data node. */
+export class SentinelError extends SlotlineError {
+  override name = 'SentinelError';
+  override readonly code = 'SLOTLINE_SENTINEL';
+  /** The master name that was asked for. */
+  readonly masterName: string;
+  /** The sentinels asked, as 'host:port', in the order they were asked. */
+  readonly sentinels: readonly string[];
+  readonly problem: SentinelProblem;
+  constructor(masterName: string, sentinels: readonly string[], problem: SentinelProblem, detail: string) {
+    super(`Sentinel: ${detail} (master name '${masterName}', asked ${sentinels.join(', ')})`);
+    this.masterName = masterName;
+    this.sentinels = sentinels;
+    this.problem = problem;
   }
 }

@@ -6,6 +6,8 @@ export { createClient, Client, type ClientEvents, type CallOptions } from './cli
 export type { ClientOptions, ReconnectOptions, ReconnectStrategy, OptionAliases } from './connection/options.js';
 export { createCluster, Cluster, type ClusterEvents } from './cluster/cluster.js';
 export type { TopologyDiff } from './cluster/topology.js';
+export { createSentinel, SentinelClient } from './sentinel/client.js';
+export type { SentinelOptions } from './sentinel/options.js';
 export type { ClusterOptions, NatMap, NodeOptions } from './cluster/options.js';
 export type { ClusterStats } from './cluster/topology.js';
 export type { ClusterScanOptions } from './cluster/scan.js';
@@ -48,6 +50,8 @@ export {
   UsageError,
   InvalidOptionError,
   LibraryHeaderError,
+  SentinelError,
+  type SentinelProblem,
   type SlotlineErrorCode,
   type ArgumentProblem,
   type LibraryHeaderProblem,

@@ -13,6 +13,7 @@ import { blockingLimitMs } from '../commands/blocking.js';
 import { commandRefusal } from '../commands/connection-state.js';
 import { Connection, type ConnectionEvents } from '../connection/connection.js';
 import { ConnectionPool } from '../connection/pool.js';
+import type { EndpointSource } from '../connection/endpoint.js';
 import { resolveOptions, type ClientOptions, type ResolvedOptions } from '../connection/options.js';
 import { Multi, Pipeline, type BatchExecutor, type CommandTuple } from '../batch/builders.js';
 import { runSliced } from '../batch/slices.js';
@@ -40,19 +41,22 @@ export class Client extends CommandMethods<AsPromise> {
   readonly #conn: Connection;
   #pool: ConnectionPool | undefined;
 
-  constructor(options: ClientOptions | string = {}) {
+  /** `endpoint` is for createSentinel: where to dial is asked before every open. */
+  constructor(options: ClientOptions | string = {}, endpoint?: EndpointSource) {
     super();
-    this.#options = resolveOptions(options);
+    const resolved = resolveOptions(options);
+    this.#options = endpoint === undefined ? resolved : { ...resolved, endpoint };
     this.#given = typeof options === 'string' ? { url: options } : { ...options };
     this.#conn = new Connection(this.#options);
     for (const event of FORWARDED) {
       this.#conn.on(event, (...args: unknown[]) => (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args));
     }
-    this.#conn.on('error', (error) => this.#emitError(error));
+    this.#conn.on('error', (error) => this._emitError(error));
     if (!this.#options.lazyConnect) this.#start();
   }
 
-  #emitError(error: unknown): void {
+  /** 'error' is informational (every command gets its own rejection): emitted only when listened to. */
+  protected _emitError(error: unknown): void {
     if (this.listenerCount('error') > 0) this.emit('error', error instanceof Error ? error : new Error(String(error)));
   }
 
@@ -62,7 +66,7 @@ export class Client extends CommandMethods<AsPromise> {
    * by commandTimeout; only the server refusing the handshake (auth, SELECT) ends the client.
    */
   #start(): void {
-    this.#conn.connect(true).catch((error: unknown) => this.#emitError(error));
+    this.#conn.connect(true).catch((error: unknown) => this._emitError(error));
   }
 
   get status(): Connection['status'] {

@@ -14,11 +14,15 @@
  * while reconnecting; a socket closing during a handshake fails that open and nothing else.
  * 'closed' is final: every step of an open checks it after each await and gives its socket up.
  * A command written to a socket that then dies is rejected, never re-sent: it may have run.
+ *
+ * With an endpoint source (options.endpoint, set by Sentinel) each open asks it where to dial
+ * and lets it refuse the server after the handshake; when the source says the server is no
+ * longer the right one, a ready socket is dropped and the lost-socket path above takes over.
  */
 import { EventEmitter } from 'node:events';
 import type net from 'node:net';
 import { ConnectionError, ReplyError } from '../errors.js';
-import type { RespValue } from '../resp/types.js';
+import type { RedisArg, RespValue } from '../resp/types.js';
 import type { Command } from '../commands/command.js';
 import { channels } from '../diagnostics.js';
 import { reconnectDelay, type ResolvedOptions } from './options.js';
@@ -27,6 +31,7 @@ import { NO_ARGS } from './queue.js';
 import { submitBatch, submitOne, type BatchOptions } from './submit.js';
 import { dial, timeLimit } from './socket.js';
 import { Wire, type ConnectionStatus } from './wire.js';
+import type { EndpointSource } from './endpoint.js';
 
 export type { ConnectionStatus } from './wire.js';
 
@@ -56,7 +61,11 @@ export interface ConnectionEvents extends LifecycleEvents {
 
 export class Connection extends EventEmitter<ConnectionEvents> {
   readonly options: ResolvedOptions;
-  readonly address: string;
+  #address: string;
+  readonly #endpoint: EndpointSource | undefined;
+  readonly #unwatch: (() => void) | undefined;
+  /** A change the endpoint source announced while no socket was ready: the open under way checks it. */
+  #unheard: ((address: string) => boolean) | undefined;
   #settings: HandshakeSettings;
   readonly #wire: Wire;
   #socket: net.Socket | undefined;
@@ -72,15 +81,25 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   constructor(options: ResolvedOptions, settings?: Partial<HandshakeSettings>) {
     super();
     this.options = options;
-    this.address = options.path ?? `${options.host}:${options.port}`;
+    this.#endpoint = options.endpoint;
+    this.#address = this.#endpoint?.label ?? options.path ?? `${options.host}:${options.port}`;
     this.#settings = { ...settingsOf(options), ...settings };
-    this.#wire = new Wire(options, this.address, {
+    this.#unwatch = this.#endpoint?.watch((stillRight) => {
+      // The lost-socket path re-resolves: unwritten commands wait, written ones are rejected.
+      if (this.#wire.status !== 'ready') this.#unheard = stillRight;
+      else if (!stillRight(this.#address)) this.#socket?.destroy();
+    });
+    this.#wire = new Wire(options, this.#address, {
       push: (value) => this.#emit('push', value),
       error: (error) => this.#emitError(error),
       unresponsive: (silentMs) => this.#giveUpSocket(silentMs),
     });
   }
 
+  /** 'host:port' of the server dialled last (with an endpoint source: its label until then). */
+  get address(): string {
+    return this.#address;
+  }
   get status(): ConnectionStatus {
     return this.#wire.status;
   }
@@ -215,10 +234,37 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 
   // ── socket lifecycle ────────────────────────────────────────────────────────────────
 
-  /** One attempt: dial, handshake, ready. Throws if it fails or if the connection was closed meanwhile. */
+  /**
+   * One attempt: dial, handshake, ready. Throws if it fails or if the connection was closed
+   * meanwhile. A server the endpoint source refuses after the handshake ('wrong-role') is given
+   * up and the source asked again, a bounded number of times.
+   */
   async #open(): Promise<void> {
+    const refusals = this.#endpoint?.refusals ?? { attempts: 1, delay: 0 };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#openOnce();
+        return;
+      } catch (error) {
+        if (!(error instanceof ConnectionError && error.reason === 'wrong-role') || attempt >= refusals.attempts || this.#isClosed()) throw error;
+        await new Promise((resolve) => setTimeout(resolve, refusals.delay));
+        if (this.#isClosed()) throw this.#closedError();
+      }
+    }
+  }
+
+  /** Where this open dials: the fixed host and port, or what the endpoint source says now. */
+  async #target(): Promise<ResolvedOptions> {
+    if (this.#endpoint === undefined) return this.options;
+    const at = await this.#endpoint.resolve();
+    if (this.#isClosed()) throw this.#closedError();
+    this.#address = `${at.host}:${at.port}`;
+    return { ...this.options, host: at.host, port: at.port };
+  }
+
+  async #openOnce(): Promise<void> {
     const doOpen = async (): Promise<void> => {
-      const socket = await dial(this.options, (opening) => (this.#opening = opening));
+      const socket = await dial(await this.#target(), (opening) => (this.#opening = opening));
       if (this.#isClosed()) {
         socket.destroy();
         throw this.#closedError();
@@ -252,7 +298,15 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   async #handshake(socket: net.Socket): Promise<2 | 3> {
     const ms = this.options.connectTimeout;
     try {
-      const steps = handshake((name, args) => this.#wire.sendDirect(name, args), this.#settings);
+      const exec = (name: string, args: readonly RedisArg[]): Promise<RespValue> => this.#wire.sendDirect(name, args);
+      const steps = handshake(exec, this.#settings).then(async (done) => {
+        const unheard = this.#unheard;
+        this.#unheard = undefined;
+        // Resolved before the change was announced: ask again rather than settle on the old server.
+        const refused = unheard !== undefined && !unheard(this.#address) ? 'the sentinels announced another server while connecting' : await this.#endpoint?.verify(exec, this.#address);
+        if (refused !== undefined) throw new ConnectionError(`${this.#address} refused: ${refused}`, 'wrong-role');
+        return done;
+      });
       return (await timeLimit(steps, ms, () => {
         throw new ConnectionError(`Handshake with ${this.address} timed out after ${ms} ms`, 'handshake');
       })).protocol;
@@ -358,6 +412,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   /** The end: no socket, no timer, every pending command rejected, 'end' once. */
   #finish(error: Error): void {
     this.#wire.status = 'closed';
+    this.#unwatch?.();
     if (this.#reconnectTimer !== undefined) clearTimeout(this.#reconnectTimer);
     this.#reconnectTimer = undefined;
     const socket = this.#socket;

@@ -5,6 +5,7 @@
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { InvalidOptionError } from '../errors.js';
 import { MAX_ARGUMENT_BYTES } from '../resp/encoder.js';
+import type { EndpointSource } from './endpoint.js';
 
 /**
  * Decides, before reconnect attempt `attempt` (1 = the first after the connection was lost),
@@ -191,6 +192,8 @@ export interface ResolvedOptions {
   readonly poolSize: number;
   readonly traceArguments: boolean;
   readonly keyPrefix: string | undefined;
+  /** Set by createSentinel: where to dial is asked before every open instead of host/port. */
+  readonly endpoint?: EndpointSource;
 }
 
 const URL_QUERY_KEYS: ReadonlySet<string> = new Set(['db', 'protocol', 'name', 'clientName']);

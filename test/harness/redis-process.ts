@@ -49,6 +49,8 @@ export interface RedisProcessOptions {
   dir: string;
   /** Arguments after the harness defaults (bind, port, no persistence, debug on). */
   args: readonly string[];
+  /** Arguments before them: a config file, `--sentinel` (sentinel.ts). */
+  leadingArgs?: readonly string[];
   /** Used only by the readiness probe (AUTH before PING). */
   password?: string;
   readyTimeoutMs?: number;
@@ -82,6 +84,7 @@ export class RedisProcess implements ServerHandle {
   readonly port: number;
   readonly dir: string;
   readonly #args: readonly string[];
+  readonly #leadingArgs: readonly string[];
   readonly #password: string | undefined;
   readonly #readyTimeoutMs: number;
   readonly #binary: string;
@@ -95,6 +98,7 @@ export class RedisProcess implements ServerHandle {
     this.port = options.port;
     this.dir = options.dir;
     this.#args = options.args;
+    this.#leadingArgs = options.leadingArgs ?? [];
     this.#password = options.password;
     this.#readyTimeoutMs = options.readyTimeoutMs ?? 10_000;
     this.#binary = serverBinary(options.flavour ?? defaultFlavour());
@@ -117,6 +121,7 @@ export class RedisProcess implements ServerHandle {
     if (this.#running) return;
     await mkdir(this.dir, { recursive: true });
     const argv = [
+      ...this.#leadingArgs,
       '--bind', this.host,
       '--port', String(this.port),
       '--save', '',

@@ -45,16 +45,26 @@ export async function startStandalone(options: StandaloneOptions = {}): Promise<
     ...(options.password === undefined ? [] : ['--requirepass', options.password]),
     ...(options.args ?? []),
   ];
+  return startOwnedProcess('slotline-standalone-', async (port, dir) =>
+    new RedisProcess({ port, dir, args, password: options.password, ...(options.flavour === undefined ? {} : { flavour: options.flavour }) }),
+  );
+}
+
+/**
+ * Starts the server `make` builds on a free port in a fresh tracked temp folder (`prefix`...),
+ * trying another port when it exits at once (most likely the port taken between choosing and
+ * binding it); the handle's stop() also removes the folder.
+ */
+export async function startOwnedProcess(prefix: string, make: (port: number, dir: string) => Promise<RedisProcess>): Promise<ServerHandle> {
   for (let attempt = 1; ; attempt++) {
     const port = await getFreePort();
-    const dir = await mkdtemp(join(tmpdir(), 'slotline-standalone-'));
+    const dir = await mkdtemp(join(tmpdir(), prefix));
     trackDir(dir);
-    const server = new RedisProcess({ port, dir, args, password: options.password, ...(options.flavour === undefined ? {} : { flavour: options.flavour }) });
+    const server = await make(port, dir);
     try {
       await server.start();
     } catch (error) {
       await releaseDir(dir);
-      // An early exit is most likely the port taken between choosing and binding it.
       if (error instanceof ServerStartError && error.kind === 'exited' && attempt < START_ATTEMPTS) continue;
       throw error;
     }
