@@ -4,7 +4,8 @@
  * round, so machine noise hits them alike and the ratio of medians is what counts.
  *
  *   node --expose-gc --import tsx src/ab.ts <workload> [rounds] name=spec ...
- *     workload  serial | inflight | inflight10 | inflight1000 | pipeline | big | all (comma-separated)
+ *     workload  serial | inflight | inflight10 | inflight1000 | pipeline | big | all (comma-separated),
+ *               or cluster | cluster-concurrent (3 primaries: batches of 1,000 SETs on random keys)
  *     spec      dist:<folder with a build's index.js> | slotline | ioredis | ioredis-auto
  *               | node-redis | valkey-glide | raw
  *   e.g. (cp -r ../dist /tmp/base first)  ... src/ab.ts pipeline 9 base=dist:/tmp/base/esm new=slotline
@@ -18,6 +19,7 @@ import { openSlotline } from './adapters/slotline.js';
 import type { Adapter, Cmd, Target } from './adapters/types.js';
 import { pinSelf, Servers } from './env.js';
 import { collectGarbage, median, now } from './stats.js';
+import { randomSetBatches } from './scenarios/common.js';
 
 const AB_BOUND_MS = 10 * 60_000;
 const VALUE = 'v'.repeat(32);
@@ -31,6 +33,8 @@ const BIG_BATCH: Cmd[] = [
 
 interface Workload {
   unit: string;
+  /** Runs against a 3-primary cluster instead of the standalone server. */
+  cluster?: true;
   /** One round; returns the work done in `unit`. */
   run(a: Adapter): Promise<number>;
 }
@@ -53,6 +57,8 @@ const WORKLOADS: Record<string, Workload> = {
       return 50 * PIPELINE.length;
     },
   },
+  cluster: clusterBatches(false),
+  'cluster-concurrent': clusterBatches(true),
   big: {
     unit: 'MB/s',
     async run(a) {
@@ -61,6 +67,23 @@ const WORKLOADS: Record<string, Workload> = {
     },
   },
 };
+
+const CLUSTER_BATCHES = randomSetBatches(10, 1000, 7, VALUE);
+
+/** Scenario 5's work: ten 1,000-SET batches over every primary, as batches or all at once. */
+function clusterBatches(concurrent: boolean): Workload {
+  return {
+    unit: 'SET/s',
+    cluster: true,
+    async run(a) {
+      for (const cmds of CLUSTER_BATCHES) {
+        if (concurrent) await Promise.all(cmds.map((c) => (c.kind === 'set' ? a.set(c.key, c.value) : a.get(c.key))));
+        else await a.batch(cmds);
+      }
+      return CLUSTER_BATCHES.length * 1000;
+    },
+  };
+}
 
 /** `total` GET/SETs from `loops` concurrent loops, each awaiting its reply. */
 function inFlight(loops: number, total: number): Workload {
@@ -99,14 +122,26 @@ async function main(): Promise<void> {
   const fixedPort = Number(process.env['SLOTLINE_AB_PORT'] ?? 0);
   const started = now();
   try {
-    const port = fixedPort > 0 ? fixedPort : (await servers.standalone()).port;
-    const target: Target = { kind: 'standalone', host: '127.0.0.1', port };
-    const adapters: Adapter[] = [];
-    for (const s of specs) adapters.push(await open(s.slice(s.indexOf('=') + 1), target));
-    console.log(`pinning: ${pinning.kind}; server port ${port}; ${rounds} rounds, contestants interleaved`);
+    // Contestants are opened once per kind of target, when a workload first needs it.
+    const opened = new Map<'standalone' | 'cluster', Adapter[]>();
+    const adaptersFor = async (cluster: boolean): Promise<Adapter[]> => {
+      const kind = cluster ? 'cluster' : 'standalone';
+      let list = opened.get(kind);
+      if (list === undefined) {
+        const target: Target = cluster
+          ? { kind: 'cluster', seeds: (await servers.cluster()).seeds }
+          : { kind: 'standalone', host: '127.0.0.1', port: fixedPort > 0 ? fixedPort : (await servers.standalone()).port };
+        list = [];
+        for (const s of specs) list.push(await open(s.slice(s.indexOf('=') + 1), target));
+        opened.set(kind, list);
+      }
+      return list;
+    };
+    console.log(`pinning: ${pinning.kind}; ${rounds} rounds, contestants interleaved`);
     for (const name of workloads) {
       const w = WORKLOADS[name];
       if (w === undefined) throw new Error(`unknown workload ${name}`);
+      const adapters = await adaptersFor(w.cluster === true);
       const rates: number[][] = adapters.map(() => []);
       // This process's CPU time per unit of work (user + system, all threads): far less noisy
       // than wall time on a shared machine, and what a busy application would feel.
@@ -132,7 +167,7 @@ async function main(): Promise<void> {
         );
       }
     }
-    await Promise.all(adapters.map((a) => a.close()));
+    await Promise.all([...opened.values()].flat().map((a) => a.close()));
   } finally {
     await servers.stop();
   }
