@@ -5,7 +5,8 @@
  */
 import type { RedisArg, RespValue } from '../resp/types.js';
 import type { ReplyTransform } from './command.js';
-import { KeyspaceMethods, flattenKeys, flattenPairs, type Apply, type RedisKey, type ResultKind, type Word } from './keyspace-methods.js';
+import { GeneratedMethods } from './methods.generated.js';
+import { flattenKeys, flattenPairs, type Apply, type RedisKey, type ResultKind, type Word } from './keyspace-methods.js';
 import { grammar, hasToken, isOptionsObject, limitRule, type KeyRule } from './options.js';
 import {
   asArray,
@@ -83,7 +84,7 @@ const XADD = grammar('XADD', 'NOMKSTREAM', {
   },
 });
 
-export abstract class CommandMethods<F extends ResultKind> extends KeyspaceMethods<F> {
+export abstract class CommandMethods<F extends ResultKind> extends GeneratedMethods<F> {
   // ── hashes ───────────────────────────────────────────────────────────────────────────
   /** `hset(key, { f: 'v' })` or `hset(key, 'f1', 'v1', 'f2', 'v2')`. */
   hset(key: RedisKey, ...pairs: Array<RedisArg | Record<string, RedisArg> | Map<RedisKey, RedisArg>>): Apply<F, number> {

@@ -27,6 +27,7 @@ describe('connection-state rules', () => {
     ['MONITOR'],
     ['RESET'],
     ['QUIT'],
+    ['HELLO', '2'],
     ['SELECT', '1'],
     ['MULTI'],
     ['EXEC'],
