@@ -9,7 +9,7 @@ import { EventEmitter } from 'node:events';
 import type { ReplyError } from '../errors.js';
 import type { RedisArg, RespValue } from '../resp/types.js';
 import { command, type Command, type RedisKey, type ReplyTransform } from './command.js';
-import { asArray, asNumber, asNumberOrNull, asScanPage, asText } from './transforms.js';
+import { asArray, asClientList, asNumber, asNumberOrNull, asScanPage, asText } from './transforms.js';
 import { appendOptions, grammar, type Grammar } from './options.js';
 import { scriptCommand, type Script } from '../scripts/script.js';
 import { asFunctionList, functionCommand, type FunctionLibraryInfo, type Library, type RunFunctionOptions } from '../scripts/library.js';
@@ -296,6 +296,14 @@ export abstract class KeyspaceMethods<F extends ResultKind> extends EmitterRoot 
   /** The INFO text as the server sends it (section names narrow it). */
   info(...sections: string[]): Apply<F, string> {
     return this._cmd('INFO', sections, asText);
+  }
+  /** CLIENT LIST as one record per connection (`{ id, addr, name, cmd, ... }`); filters as the server takes them: `clientList('TYPE', 'normal')`. */
+  clientList(...filters: RedisArg[]): Apply<F, Array<Record<string, string>>> {
+    return this._cmd('CLIENT', ['LIST', ...filters], asClientList);
+  }
+  /** CLIENT INFO of this connection as a record. */
+  clientInfo(): Apply<F, Record<string, string>> {
+    return this._cmd('CLIENT', ['INFO'], (r) => asClientList(r)[0] ?? {});
   }
   time(): Apply<F, { seconds: number; microseconds: number }> {
     return this._cmd('TIME', [], (r) => {

@@ -3,7 +3,7 @@
  * A method for every command of the servers above that has no hand-written method (see the
  * generator for the rules). Sits between KeyspaceMethods (which provides _cmd) and the
  * hand-written CommandMethods, so every executor — client, cluster, pipeline, multi, watch —
- * has them. 205 methods.
+ * has them. 203 methods.
  */
 import type { RedisArg, RespValue } from '../resp/types.js';
 import type { RedisKey } from './command.js';
@@ -178,23 +178,11 @@ export abstract class GeneratedMethods<F extends ResultKind> extends KeyspaceMet
   clientId(): Apply<F, RespValue> {
     return this._cmd('CLIENT', ['ID']);
   }
-  /** Returns information about the current client connection.
-   *
-   * `CLIENT INFO` */
-  clientInfo(): Apply<F, RespValue> {
-    return this._cmd('CLIENT', ['INFO']);
-  }
   /** Kill the connection of a client.
    *
    * `CLIENT KILL <ip:port | <[ID client-id] | [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>] | [USER username] | [ADDR ip:port] | [LADDR ip:port] | [SKIPME yes/no]> [<[ID client-id] | [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>] | [USER username] | [ADDR ip:port] | [LADDR ip:port] | [SKIPME yes/no]> ...]>` */
   clientKill(...args: RedisArg[]): Apply<F, RespValue> {
     return this._cmd('CLIENT', ['KILL', ...args]);
-  }
-  /** Get the list of client connections.
-   *
-   * `CLIENT LIST [TYPE <NORMAL | MASTER | REPLICA | PUBSUB>] [ID client-id [client-id ...]]` */
-  clientList(...args: RedisArg[]): Apply<F, RespValue> {
-    return this._cmd('CLIENT', ['LIST', ...args]);
   }
   /** Set client eviction mode for the current connection.
    *
@@ -1243,4 +1231,4 @@ export abstract class GeneratedMethods<F extends ResultKind> extends KeyspaceMet
 }
 
 /** Every command name (lower case, 'container|sub') that has a generated method. */
-export const GENERATED_COMMANDS: readonly string[] = ["acl|cat","acl|deluser","acl|dryrun","acl|genpass","acl|getuser","acl|list","acl|load","acl|log","acl|save","acl|setuser","acl|users","acl|whoami","auth","bgrewriteaof","bgsave","bitcount","bitfield","bitfield_ro","bitop","bitpos","blmpop","brpoplpush","bzmpop","client|caching","client|capa","client|getname","client|getredir","client|id","client|info","client|kill","client|list","client|no-evict","client|no-touch","client|pause","client|setinfo","client|setname","client|tracking","client|trackinginfo","client|unblock","client|unpause","cluster|addslots","cluster|addslotsrange","cluster|bumpepoch","cluster|count-failure-reports","cluster|countkeysinslot","cluster|delslots","cluster|delslotsrange","cluster|failover","cluster|flushslots","cluster|forget","cluster|getkeysinslot","cluster|info","cluster|keyslot","cluster|links","cluster|meet","cluster|myid","cluster|myshardid","cluster|nodes","cluster|replicas","cluster|replicate","cluster|reset","cluster|saveconfig","cluster|set-config-epoch","cluster|setslot","cluster|shards","cluster|slaves","cluster|slot-stats","cluster|slots","command|count","command|docs","command|getkeys","command|getkeysandflags","command|info","command|list","config|get","config|resetstat","config|rewrite","config|set","copy","debug","dump","eval_ro","evalsha_ro","expiretime","failover","fcall_ro","function|dump","function|kill","function|restore","function|stats","geoadd","geodist","geohash","geopos","georadius","georadius_ro","georadiusbymember","georadiusbymember_ro","geosearch","geosearchstore","getbit","getex","hmset","hrandfield","hstrlen","lastsave","latency|doctor","latency|graph","latency|histogram","latency|history","latency|latest","latency|reset","lcs","lmpop","lolwut","lpos","lpushx","memory|doctor","memory|malloc-stats","memory|purge","memory|stats","memory|usage","migrate","module|list","module|load","module|loadex","module|unload","move","object|encoding","object|freq","object|idletime","object|refcount","pexpiretime","pfadd","pfcount","pfdebug","pfmerge","pfselftest","pubsub|channels","pubsub|numpat","pubsub|numsub","pubsub|shardchannels","pubsub|shardnumsub","randomkey","replconf","replicaof","restore","restore-asking","role","rpoplpush","rpushx","save","script|debug","script|kill","script|show","sdiffstore","setbit","shutdown","sintercard","sinterstore","slaveof","slowlog|get","slowlog|len","slowlog|reset","smove","sort","sort_ro","spublish","sscan","substr","sunionstore","swapdb","wait","waitaof","xautoclaim","xclaim","xgroup|createconsumer","xgroup|delconsumer","xgroup|destroy","xgroup|setid","xinfo|consumers","xinfo|groups","xinfo|stream","xpending","xsetid","zdiff","zdiffstore","zinter","zintercard","zinterstore","zlexcount","zmpop","zrandmember","zrangebylex","zrangebyscore","zrangestore","zremrangebylex","zremrangebyrank","zremrangebyscore","zrevrange","zrevrangebylex","zrevrangebyscore","zscan","zunion","zunionstore"];
+export const GENERATED_COMMANDS: readonly string[] = ["acl|cat","acl|deluser","acl|dryrun","acl|genpass","acl|getuser","acl|list","acl|load","acl|log","acl|save","acl|setuser","acl|users","acl|whoami","auth","bgrewriteaof","bgsave","bitcount","bitfield","bitfield_ro","bitop","bitpos","blmpop","brpoplpush","bzmpop","client|caching","client|capa","client|getname","client|getredir","client|id","client|kill","client|no-evict","client|no-touch","client|pause","client|setinfo","client|setname","client|tracking","client|trackinginfo","client|unblock","client|unpause","cluster|addslots","cluster|addslotsrange","cluster|bumpepoch","cluster|count-failure-reports","cluster|countkeysinslot","cluster|delslots","cluster|delslotsrange","cluster|failover","cluster|flushslots","cluster|forget","cluster|getkeysinslot","cluster|info","cluster|keyslot","cluster|links","cluster|meet","cluster|myid","cluster|myshardid","cluster|nodes","cluster|replicas","cluster|replicate","cluster|reset","cluster|saveconfig","cluster|set-config-epoch","cluster|setslot","cluster|shards","cluster|slaves","cluster|slot-stats","cluster|slots","command|count","command|docs","command|getkeys","command|getkeysandflags","command|info","command|list","config|get","config|resetstat","config|rewrite","config|set","copy","debug","dump","eval_ro","evalsha_ro","expiretime","failover","fcall_ro","function|dump","function|kill","function|restore","function|stats","geoadd","geodist","geohash","geopos","georadius","georadius_ro","georadiusbymember","georadiusbymember_ro","geosearch","geosearchstore","getbit","getex","hmset","hrandfield","hstrlen","lastsave","latency|doctor","latency|graph","latency|histogram","latency|history","latency|latest","latency|reset","lcs","lmpop","lolwut","lpos","lpushx","memory|doctor","memory|malloc-stats","memory|purge","memory|stats","memory|usage","migrate","module|list","module|load","module|loadex","module|unload","move","object|encoding","object|freq","object|idletime","object|refcount","pexpiretime","pfadd","pfcount","pfdebug","pfmerge","pfselftest","pubsub|channels","pubsub|numpat","pubsub|numsub","pubsub|shardchannels","pubsub|shardnumsub","randomkey","replconf","replicaof","restore","restore-asking","role","rpoplpush","rpushx","save","script|debug","script|kill","script|show","sdiffstore","setbit","shutdown","sintercard","sinterstore","slaveof","slowlog|get","slowlog|len","slowlog|reset","smove","sort","sort_ro","spublish","sscan","substr","sunionstore","swapdb","wait","waitaof","xautoclaim","xclaim","xgroup|createconsumer","xgroup|delconsumer","xgroup|destroy","xgroup|setid","xinfo|consumers","xinfo|groups","xinfo|stream","xpending","xsetid","zdiff","zdiffstore","zinter","zintercard","zinterstore","zlexcount","zmpop","zrandmember","zrangebylex","zrangebyscore","zrangestore","zremrangebylex","zremrangebyrank","zremrangebyscore","zrevrange","zrevrangebylex","zrevrangebyscore","zscan","zunion","zunionstore"];

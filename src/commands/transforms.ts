@@ -167,6 +167,27 @@ export function asText(reply: RespValue): string {
   return str(reply);
 }
 
+/**
+ * CLIENT LIST / CLIENT INFO text (`id=3 addr=127.0.0.1:5000 ... cmd=client|list`), one line per
+ * connection, into one record per line. The server writes `field=value` pairs separated by
+ * single spaces and refuses spaces in client names, so splitting on ' ' then on the first '='
+ * is exact.
+ */
+export function asClientList(reply: RespValue): Array<Record<string, string>> {
+  const out: Array<Record<string, string>> = [];
+  for (const line of str(reply).split('\n')) {
+    const trimmed = line.trim();
+    if (trimmed.length === 0) continue;
+    const record: Record<string, string> = {};
+    for (const pair of trimmed.split(' ')) {
+      const eq = pair.indexOf('=');
+      if (eq > 0) setField(record, pair.slice(0, eq), pair.slice(eq + 1));
+    }
+    out.push(record);
+  }
+  return out;
+}
+
 /** FUNCTION LIST: an array of maps (RESP3) or flat arrays (RESP2) → plain objects, recursively. */
 export function asRecordList(reply: RespValue): Array<Record<string, RespValue>> {
   return asArray(reply).map((entry) => normalizeNested(entry) as Record<string, RespValue>);

@@ -83,3 +83,21 @@ describe('issue 14 item 4: generated methods (cluster)', () => {
     for (const encoding of await p.exec()) expect(encoding).toMatch(/^(listpack|quicklist)$/);
   });
 });
+
+describe('issue 14 item 4: hand-written replies where the generic one is wrong', () => {
+  it('clientList() and clientInfo() give one record per connection', async () => {
+    const { host, port } = standaloneTarget();
+    const name = `gen-${randomUUID().slice(0, 8)}`;
+    const client = createClient({ host, port, name });
+    try {
+      const me = await client.clientInfo();
+      expect(me.name).toBe(name);
+      expect(Number(me.id)).toBeGreaterThan(0);
+      const all = await client.clientList('TYPE', 'normal');
+      expect(all.find((c) => c.id === me.id)?.name).toBe(name);
+      expect(await client.pipeline().clientInfo().exec()).toEqual([expect.objectContaining({ id: me.id, name })]);
+    } finally {
+      await client.close();
+    }
+  });
+});
