@@ -53,7 +53,6 @@ const RULES: ReadonlyMap<string, Rule> = new Map<string, Rule>([
   ['SELECT', { why: 'SELECT would switch the database under every caller of the connection: use the `db` option' }],
   ['RESET', { why: 'RESET would drop the handshake state (database, name, credentials) of the connection' }],
   ['QUIT', { why: 'use close()' }],
-  ['HELLO', { why: 'HELLO would switch the protocol or the user of the shared connection: use the protocol, username and password options' }],
   ['SUBSCRIBE', { why: PUBSUB }],
   ['PSUBSCRIBE', { why: PUBSUB }],
   ['SSUBSCRIBE', { why: PUBSUB }],

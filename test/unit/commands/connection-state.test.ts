@@ -27,7 +27,6 @@ describe('connection-state rules', () => {
     ['MONITOR'],
     ['RESET'],
     ['QUIT'],
-    ['HELLO', '2'],
     ['SELECT', '1'],
     ['MULTI'],
     ['EXEC'],
