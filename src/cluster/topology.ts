@@ -94,8 +94,12 @@ export class Topology extends EventEmitter<TopologyEvents> {
 
   // ── nodes ───────────────────────────────────────────────────────────────────────────
 
-  /** The shared connection to a node, opened on first use. Commands wait for its handshake. */
-  connection(addr: NodeAddress): Connection {
+  /**
+   * The shared connection to a node, opened on first use. Commands wait for its handshake.
+   * `background`: nobody waits on it (dialled ahead of use): a failed first open keeps retrying
+   * like a lost connection instead of closing, and asks for no refresh of its own.
+   */
+  connection(addr: NodeAddress, background = false): Connection {
     const key = nodeKey(addr);
     let conn = this.#conns.get(key);
     if (conn !== undefined && conn.status !== 'closed') return conn;
@@ -108,7 +112,9 @@ export class Topology extends EventEmitter<TopologyEvents> {
     // Before connect(), so the probe is under way when connect() resolves; again on every
     // reconnect, which may reach a restarted node with another setting.
     if (this.#zones !== undefined) conn.on('ready', () => void this.#askZone(addr, conn));
-    conn.connect().catch(() => this.refreshSoon());
+    conn.connect(background).catch(() => {
+      if (!background) this.refreshSoon();
+    });
     return conn;
   }
 
@@ -143,9 +149,11 @@ export class Topology extends EventEmitter<TopologyEvents> {
 
   readonly #facts: ReaderFacts = {
     zoneOf: (node) => this.#zones?.zoneOf(node),
+    // Not 'closed': a closed connection is replaced on use (connection()), so skipping it would
+    // strand a node that came back.
     isDown: (node) => {
       const status = this.#conns.get(nodeKey(node))?.status;
-      return status === 'reconnecting' || status === 'closing' || status === 'closed';
+      return status === 'reconnecting' || status === 'closing';
     },
   };
 
@@ -154,17 +162,19 @@ export class Topology extends EventEmitter<TopologyEvents> {
     return this.#zones!.probe(addr, ask, (error) => this.#report(error));
   }
 
-  /** Every node of the map has said its zone (or failed to), each wait bounded by connectTimeout. */
+  /**
+   * Every reachable node of the map has said its zone (or failed to). A node whose first open
+   * fails is not waited for: reads avoid it while it reconnects, and it is asked once it is back.
+   * Each wait is bounded by connectTimeout.
+   */
   async #zonesLearned(): Promise<void> {
     const zones = this.#zones!;
     await Promise.all(
       this.#map.nodes().map(async (node) => {
         if (zones.known(node)) return;
-        try {
-          await this.connection(node).connect();
-        } catch {
-          return; // unreachable: reads avoid it while it reconnects; asked when it is back
-        }
+        const conn = this.connection(node, true);
+        if (conn.status === 'reconnecting') return;
+        if (conn.status !== 'ready' && !(await firstOpen(conn, this.options.node.connectTimeout))) return;
         await zones.pending(node);
       }),
     );
@@ -278,7 +288,7 @@ export class Topology extends EventEmitter<TopologyEvents> {
       this.#zones.retain(live);
       // Nodes are otherwise dialled on first use; a replica nobody reads from yet must say its
       // zone before reads can prefer it.
-      for (const node of map.nodes()) if (!this.#conns.has(nodeKey(node))) this.connection(node);
+      for (const node of map.nodes()) if ((this.#conns.get(nodeKey(node))?.status ?? 'closed') === 'closed') this.connection(node, true);
     }
     const removed = before.nodes().filter((n) => !live.has(nodeKey(n)));
     const added = map.nodes().filter((n) => before.node(nodeKey(n)) === undefined);
@@ -315,6 +325,25 @@ export class Topology extends EventEmitter<TopologyEvents> {
     this.#conns.clear();
     this.#pools.clear();
   }
+}
+
+/** Resolves true once `conn` is ready, false when its open fails or `ms` pass first. */
+function firstOpen(conn: Connection, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const settle = (ready: boolean) => (): void => {
+      clearTimeout(timer);
+      conn.off('ready', onReady);
+      conn.off('reconnecting', onFail);
+      conn.off('end', onFail);
+      resolve(ready);
+    };
+    const onReady = settle(true);
+    const onFail = settle(false);
+    const timer = setTimeout(onFail, ms);
+    conn.on('ready', onReady);
+    conn.on('reconnecting', onFail);
+    conn.on('end', onFail);
+  });
 }
 
 /** A node that accepts the socket but never answers must not hold every later refresh hostage. */
