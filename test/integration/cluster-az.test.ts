@@ -73,6 +73,13 @@ async function replicated(shards: readonly ShardPorts[], keys: readonly string[]
   });
 }
 
+/** A connected `readFrom: { az: 'zone-a' }` client that records every 'node zone' event in `zones`. */
+async function azClient(servers: ClusterHandle, zones: Map<number, string | undefined>, refreshInterval: number): Promise<Cluster> {
+  const cluster = createCluster({ nodes: [servers.seeds[0]!], readFrom: { az: 'zone-a' }, refreshInterval });
+  cluster.on('node zone', (node: NodeAddress, zone) => zones.set(node.port, zone));
+  return cluster.connect();
+}
+
 describe('readFrom { az } on Valkey 8', () => {
   const flavour: ServerFlavour = 'valkey';
   let servers: ClusterHandle;
@@ -92,9 +99,7 @@ describe('readFrom { az } on Valkey 8', () => {
     }
     await replicasOnline(servers, shards);
     ports = shards.flatMap((s) => [s.primary, s.replicas[0], s.replicas[1]]);
-    cluster = createCluster({ nodes: [servers.seeds[0]!], readFrom: { az: 'zone-a' }, refreshInterval: 500 });
-    cluster.on('node zone', (node: NodeAddress, zone) => zones.set(node.port, zone));
-    await cluster.connect();
+    cluster = await azClient(servers, zones, 500);
   }, 60_000);
   afterAll(async () => {
     await cluster?.close();
@@ -212,9 +217,7 @@ describe(`readFrom { az } where no node reports a zone (${defaultFlavour()})`, (
     servers = await startCluster({ flavour, primaries: 2, replicasPerPrimary: 2 });
     shards = await shardsOf(servers);
     await replicasOnline(servers, shards);
-    cluster = createCluster({ nodes: [servers.seeds[0]!], readFrom: { az: 'zone-a' }, refreshInterval: 0 });
-    cluster.on('node zone', (node: NodeAddress, zone) => zones.set(node.port, zone));
-    await cluster.connect();
+    cluster = await azClient(servers, zones, 0);
   }, 60_000);
   afterAll(async () => {
     await cluster?.close();
