@@ -8,7 +8,7 @@ export { createCluster, Cluster, type ClusterEvents } from './cluster/cluster.js
 export type { TopologyDiff } from './cluster/topology.js';
 export { createSentinel, SentinelClient } from './sentinel/client.js';
 export type { SentinelOptions } from './sentinel/options.js';
-export type { ClusterOptions, NatMap, NodeOptions } from './cluster/options.js';
+export type { ClusterOptions, NatMap, NodeOptions, ReadFrom } from './cluster/options.js';
 export type { ClusterStats } from './cluster/topology.js';
 export type { ClusterScanOptions } from './cluster/scan.js';
 export type { KeySpread } from './cluster/spread.js';

@@ -21,7 +21,7 @@ import { runBlocking, runClusterWatch, runTransaction } from './units.js';
 import { resolveClusterOptions, type ClusterOptions, type ResolvedClusterOptions } from './options.js';
 import { scanPrimaries, type ClusterScanOptions } from './scan.js';
 import { keySlot } from './slot.js';
-import type { NodeInfo, SlotMap } from './slot-map.js';
+import type { NodeAddress, NodeInfo, SlotMap } from './slot-map.js';
 import { keySpread, type KeySpread } from './spread.js';
 import { Topology, type ClusterStats, type TopologyDiff } from './topology.js';
 import type { LifecycleEvents } from '../connection/connection.js';
@@ -34,6 +34,12 @@ export interface ClusterEvents extends LifecycleEvents {
   'node added': [NodeInfo];
   /** A node left the slot map, or is listed as failed; its connections are closed. */
   'node removed': [NodeInfo];
+  /**
+   * readFrom { az } only: a node's availability zone, first learned or changed (a NodeInfo when
+   * the node is in the slot map). undefined: the node reports none (Redis, Valkey without the
+   * `availability-zone` setting) or INFO failed; its reads count as another zone's.
+   */
+  'node zone': [NodeAddress, string | undefined];
 }
 
 // The class is an EventEmitter at run time (KeyspaceMethods' root); this gives it the typed API.
@@ -60,6 +66,7 @@ export class Cluster extends CommandMethods<AsPromise> {
       for (const node of diff.added) this.emit('node added', node);
       for (const node of diff.removed) this.emit('node removed', node);
     });
+    this.#topology.on('zone', (node, zone) => this.emit('node zone', node, zone));
     this.#topology.on('error', (error) => {
       if (this.listenerCount('error') > 0) this.emit('error', error);
     });

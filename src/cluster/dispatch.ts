@@ -19,6 +19,7 @@ import type { RespValue } from '../resp/types.js';
 import { MergeState, type Reply } from './merge.js';
 import { planBatch, type BatchPlan, type EntryRef, type NodeBatch, type PlanOptions } from './plan.js';
 import { followRedirects, outcomeOf, waitAndRefresh, type Bounce, type Entry, type Lane } from './redirect.js';
+import { readsFromReplicas } from './options.js';
 import { routeCommand } from './route.js';
 import type { NodeAddress, NodeInfo } from './slot-map.js';
 import type { Topology } from './topology.js';
@@ -31,7 +32,7 @@ interface PipelineEntry extends Entry {
 }
 
 function planOptions(topology: Topology): PlanOptions {
-  return topology.options.readFrom === 'preferReplica' ? { readOnlyToReplica: true, readFrom: topology.pickReader } : {};
+  return readsFromReplicas(topology.options.readFrom) ? { readOnlyToReplica: true, readFrom: topology.pickReader } : {};
 }
 
 /** The command as a node receives it: no transform (applied after the merge). */
@@ -65,7 +66,7 @@ export function sharedLane<E extends Entry>(topology: Topology): Lane<E> {
 
 /** Single commands take the short road when they have one target; else they are a batch of one. */
 export function runCommand<T>(topology: Topology, cmd: Command<T>): Promise<T> {
-  const route = routeCommand(cmd, topology.options.readFrom === 'preferReplica' ? TO_REPLICA : undefined);
+  const route = routeCommand(cmd, readsFromReplicas(topology.options.readFrom) ? TO_REPLICA : undefined);
   let node: NodeInfo | undefined;
   let slot = -1;
   if (route.kind === 'slot') {

@@ -11,6 +11,16 @@ import type { AddressMapper, NodeAddress } from './slot-map.js';
 /** `'10.0.0.5:6379' → { host: '127.0.0.1', port: 7001 }`, or a function doing the same. */
 export type NatMap = Readonly<Record<string, NodeAddress>> | ((addr: NodeAddress) => NodeAddress | undefined);
 
+/**
+ * Where read-only commands go (writes always go to the slot's primary):
+ * - 'primary': the slot's primary;
+ * - 'preferReplica': the shard's replicas take turns, the primary when none can serve;
+ * - `{ az: 'zone-a' }`: the shard's replicas whose `availability-zone` (Valkey 8, read once per
+ *   node connection from INFO server) is 'zone-a' take turns; when none, any replica; then the
+ *   primary. A node that reports no zone (Redis, Valkey without the setting) is "another zone".
+ */
+export type ReadFrom = 'primary' | 'preferReplica' | { readonly az: string };
+
 /** Client options that name one server or database, or that the cluster does not implement. */
 type NotForCluster = 'host' | 'port' | 'db' | 'database' | 'url' | 'path' | 'socket' | 'lazyConnect';
 const NOT_FOR_CLUSTER: readonly NotForCluster[] = ['host', 'port', 'db', 'database', 'url', 'path', 'socket', 'lazyConnect'];
@@ -23,8 +33,8 @@ export interface ClusterOptions extends NodeOptions {
   nodes: ReadonlyArray<NodeAddress | string>;
   /** Rewrites the addresses the cluster announces (NAT, port forwards, proxies). */
   natMap?: NatMap;
-  /** 'preferReplica': read-only commands go to a replica of the slot's shard when it has one. */
-  readFrom?: 'primary' | 'preferReplica';
+  /** Where read-only commands go: 'primary' (default), 'preferReplica', or `{ az }` for same-zone replicas first. */
+  readFrom?: ReadFrom;
   /** A command redirected more often than this fails with ClusterError. Default 16. */
   maxRedirections?: number;
   /** Periodic topology refresh in ms; 0 disables. Default 5000. */
@@ -52,7 +62,7 @@ export interface ClusterOptions extends NodeOptions {
 export interface ResolvedClusterOptions {
   readonly seeds: readonly NodeAddress[];
   readonly mapAddress: AddressMapper;
-  readonly readFrom: 'primary' | 'preferReplica';
+  readonly readFrom: ReadFrom;
   readonly maxRedirections: number;
   readonly refreshInterval: number;
   readonly minRefreshGap: number;
@@ -106,6 +116,25 @@ export function toMapper(natMap: NatMap | undefined): AddressMapper {
   return (addr) => natMap[`${addr.host}:${addr.port}`] ?? addr;
 }
 
+function checkReadFrom(readFrom: unknown): void {
+  if (readFrom === undefined || readFrom === 'primary' || readFrom === 'preferReplica') return;
+  const shown = typeof readFrom === 'object' && readFrom !== null ? JSON.stringify(readFrom) : String(readFrom);
+  if (typeof readFrom === 'object' && readFrom !== null) {
+    const { az, ...rest } = readFrom as { az?: unknown };
+    // Any other key would be ignored: refuse it rather than route by half of what was asked.
+    const extra = Object.keys(rest);
+    if (extra.length > 0) throw new InvalidOptionError('readFrom', `Option readFrom takes only { az }, got ${extra.map((k) => `'${k}'`).join(', ')} too`);
+    if (typeof az === 'string' && az !== '') return;
+    throw new InvalidOptionError('readFrom.az', `Option readFrom.az must be a non-empty string (the zone name the nodes' availability-zone setting uses), got ${shown}`);
+  }
+  throw new InvalidOptionError('readFrom', `Option readFrom must be 'primary', 'preferReplica' or { az: 'zone-name' }, got ${shown}`);
+}
+
+/** Read-only commands may leave the primary (every node connection then sends READONLY). */
+export function readsFromReplicas(readFrom: ReadFrom): boolean {
+  return readFrom !== 'primary';
+}
+
 export function resolveClusterOptions(o: ClusterOptions): ResolvedClusterOptions {
   if (!Array.isArray(o?.nodes) || o.nodes.length === 0) {
     throw new InvalidOptionError('nodes', 'createCluster: give at least one seed node, e.g. { nodes: [{ host: "127.0.0.1", port: 7000 }] }');
@@ -116,9 +145,7 @@ export function resolveClusterOptions(o: ClusterOptions): ResolvedClusterOptions
     return v;
   };
   const { nodes, natMap, readFrom, maxRedirections, refreshInterval, minRefreshGap, retryDelay, retryTimeout, failoverTimeout, nodeOptions, redisOptions, defaults, ...client } = o;
-  if (readFrom !== undefined && readFrom !== 'primary' && readFrom !== 'preferReplica') {
-    throw new InvalidOptionError('readFrom', `Option readFrom must be 'primary' or 'preferReplica', got ${String(readFrom)}`);
-  }
+  checkReadFrom(readFrom);
   const perNode = [['nodeOptions', nodeOptions], ['redisOptions', redisOptions], ['defaults', defaults]] as const;
   const given = perNode.filter(([, v]) => v !== undefined);
   if (given.length > 1) throw new InvalidOptionError(given[1]![0], `createCluster: give per-node options once (${given.map(([k]) => k).join(' and ')} were both given)`);
@@ -135,7 +162,7 @@ export function resolveClusterOptions(o: ClusterOptions): ResolvedClusterOptions
   return {
     seeds,
     mapAddress: toMapper(natMap),
-    readFrom: readFrom ?? 'primary',
+    readFrom: typeof readFrom === 'object' ? { az: readFrom.az } : (readFrom ?? 'primary'),
     maxRedirections: count('maxRedirections', maxRedirections, 16),
     refreshInterval: count('refreshInterval', refreshInterval, 5000),
     minRefreshGap: count('minRefreshGap', minRefreshGap, 100),

@@ -10,6 +10,9 @@
  *   keyless, special (SCAN)  → special       (the caller must handle it by name)
  *   keyless, no policy       → any
  *
+ * And which node of a shard serves a read-only command (chooseReader), from what the topology
+ * knows of each node — its availability zone, whether its connection is down — given as input.
+ *
  * Must not import connections, the slot map's owners or anything with I/O.
  */
 import {
@@ -22,6 +25,8 @@ import {
 } from '../commands/keys.js';
 import type { RedisArg } from '../resp/types.js';
 import { keySlot } from './slot.js';
+import type { ReadFrom } from './options.js';
+import type { NodeInfo, ShardInfo } from './slot-map.js';
 
 export type { ResponsePolicy } from '../commands/keys.js';
 
@@ -115,4 +120,50 @@ function keylessRoute(spec: CommandSpec): Route {
       if (LOAD_EVERYWHERE.has(spec.name)) return { kind: 'all-primaries', response: 'all_succeeded' };
       return ANY;
   }
+}
+
+// ── which node serves a read ───────────────────────────────────────────────────────────
+
+/** What the topology knows of a node when choosing a reader. */
+export interface ReaderFacts {
+  /** The node's availability zone; undefined when it reports none or is not known yet. */
+  zoneOf(node: NodeInfo): string | undefined;
+  /** Its connection was lost and is reconnecting: a read sent there would only wait or bounce. */
+  isDown(node: NodeInfo): boolean;
+}
+
+/**
+ * The node of `shard` that serves a read-only command (`turn`: the caller's round-robin counter).
+ * Writes never come here: they go to the primary.
+ *
+ *   readFrom         first choice (taking turns)        then                          last
+ *   'primary'        the primary                        -                             -
+ *   'preferReplica'  replicas not down                  -                             the primary
+ *   { az }           replicas not down, zone = az       replicas not down, any zone   the primary
+ *
+ * The primary is last even when it is in `az`: GLIDE's AZAffinity order, so that reads leave the
+ * primary alone while any replica can serve. A node that reports no zone matches no `az`.
+ */
+export function chooseReader(shard: ShardInfo, readFrom: ReadFrom, facts: ReaderFacts, turn: number): NodeInfo {
+  const replicas = shard.replicas;
+  if (readFrom === 'primary' || replicas.length === 0) return shard.primary;
+  if (typeof readFrom === 'object') {
+    const az = readFrom.az;
+    const local = nthMatching(replicas, turn, (n) => !facts.isDown(n) && facts.zoneOf(n) === az);
+    if (local !== undefined) return local;
+  }
+  return nthMatching(replicas, turn, (n) => !facts.isDown(n)) ?? shard.primary;
+}
+
+/** The (turn mod count)-th node that passes `ok`, without building a list: this runs per read. */
+function nthMatching(nodes: readonly NodeInfo[], turn: number, ok: (n: NodeInfo) => boolean): NodeInfo | undefined {
+  let count = 0;
+  for (const n of nodes) if (ok(n)) count++;
+  if (count === 0) return undefined;
+  let skip = turn % count;
+  for (const n of nodes) {
+    if (!ok(n)) continue;
+    if (skip-- === 0) return n;
+  }
+  return undefined;
 }

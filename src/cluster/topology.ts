@@ -14,8 +14,10 @@ import { ConnectionPool } from '../connection/pool.js';
 import type { HandshakeSettings } from '../connection/handshake.js';
 import type { ResolvedOptions } from '../connection/options.js';
 import type { RespValue } from '../resp/types.js';
-import type { ResolvedClusterOptions } from './options.js';
+import { readsFromReplicas, type ResolvedClusterOptions } from './options.js';
+import { chooseReader, type ReaderFacts } from './route.js';
 import { nodeKey, SlotMap, type NodeAddress, type NodeInfo, type ShardInfo } from './slot-map.js';
+import { NodeZones } from './zones.js';
 
 export interface ClusterStats {
   moved: number;
@@ -36,10 +38,13 @@ export interface TopologyDiff {
 
 export interface TopologyEvents {
   refresh: [SlotMap, TopologyDiff];
+  /** readFrom { az }: a node's zone was learned or changed (undefined: it reports none). */
+  zone: [NodeAddress, string | undefined];
   error: [Error];
 }
 
 const READONLY = [{ name: 'READONLY', args: [] }] as const;
+const INFO_SERVER = { name: 'INFO', args: ['server'] } as const;
 
 export class Topology extends EventEmitter<TopologyEvents> {
   readonly options: ResolvedClusterOptions;
@@ -55,6 +60,8 @@ export class Topology extends EventEmitter<TopologyEvents> {
   #closed = false;
   #replicaTurn = 0;
   #anyTurn = 0;
+  /** readFrom { az } only: each node's zone, learned once per node connection. */
+  readonly #zones: NodeZones | undefined;
 
   constructor(options: ResolvedClusterOptions) {
     super();
@@ -62,7 +69,8 @@ export class Topology extends EventEmitter<TopologyEvents> {
     this.#map = SlotMap.empty(options.mapAddress);
     // READONLY is harmless on a primary, so every node connection can carry it: a replica
     // promoted by a failover needs no new handshake, nor does a primary demoted to replica.
-    this.#settings = options.readFrom === 'preferReplica' ? { extra: READONLY } : {};
+    this.#settings = readsFromReplicas(options.readFrom) ? { extra: READONLY } : {};
+    this.#zones = typeof options.readFrom === 'object' ? new NodeZones((addr, zone) => this.emit('zone', this.#map.node(nodeKey(addr)) ?? addr, zone)) : undefined;
   }
 
   get slotMap(): SlotMap {
@@ -76,6 +84,8 @@ export class Topology extends EventEmitter<TopologyEvents> {
   /** First discovery; starts the periodic refresh. */
   async start(): Promise<void> {
     await this.refresh();
+    // readFrom { az }: the first reads already know where their zone's replicas are.
+    if (this.#zones !== undefined) await this.#zonesLearned();
     if (this.options.refreshInterval > 0 && this.#interval === undefined) {
       this.#interval = setInterval(() => this.refreshSoon(), this.options.refreshInterval);
       this.#interval.unref();
@@ -84,8 +94,12 @@ export class Topology extends EventEmitter<TopologyEvents> {
 
   // ── nodes ───────────────────────────────────────────────────────────────────────────
 
-  /** The shared connection to a node, opened on first use. Commands wait for its handshake. */
-  connection(addr: NodeAddress): Connection {
+  /**
+   * The shared connection to a node, opened on first use. Commands wait for its handshake.
+   * `background`: nobody waits on it (dialled ahead of use): a failed first open keeps retrying
+   * like a lost connection instead of closing, and asks for no refresh of its own.
+   */
+  connection(addr: NodeAddress, background = false): Connection {
     const key = nodeKey(addr);
     let conn = this.#conns.get(key);
     if (conn !== undefined && conn.status !== 'closed') return conn;
@@ -95,7 +109,12 @@ export class Topology extends EventEmitter<TopologyEvents> {
     // A node that stops answering may have failed over: look at the topology again.
     conn.on('reconnecting', () => this.refreshSoon());
     conn.on('error', (error) => this.#report(error));
-    conn.connect().catch(() => this.refreshSoon());
+    // Before connect(), so the probe is under way when connect() resolves; again on every
+    // reconnect, which may reach a restarted node with another setting.
+    if (this.#zones !== undefined) conn.on('ready', () => void this.#askZone(addr, conn));
+    conn.connect(background).catch(() => {
+      if (!background) this.refreshSoon();
+    });
     return conn;
   }
 
@@ -125,12 +144,41 @@ export class Topology extends EventEmitter<TopologyEvents> {
     return primaries[this.#anyTurn++ % primaries.length];
   }
 
-  /** readFrom 'preferReplica': the shard's replicas take turns; the primary when it has none. */
-  readonly pickReader = (shard: ShardInfo): NodeInfo => {
-    const replicas = shard.replicas;
-    if (replicas.length === 0) return shard.primary;
-    return replicas[this.#replicaTurn++ % replicas.length]!;
+  /** The node that serves a read-only command of `shard`, by readFrom (see chooseReader). */
+  readonly pickReader = (shard: ShardInfo): NodeInfo => chooseReader(shard, this.options.readFrom, this.#facts, this.#replicaTurn++);
+
+  readonly #facts: ReaderFacts = {
+    zoneOf: (node) => this.#zones?.zoneOf(node),
+    // Not 'closed': a closed connection is replaced on use (connection()), so skipping it would
+    // strand a node that came back.
+    isDown: (node) => {
+      const status = this.#conns.get(nodeKey(node))?.status;
+      return status === 'reconnecting' || status === 'closing';
+    },
   };
+
+  #askZone(addr: NodeAddress, conn: Connection): Promise<void> {
+    const ask = (): Promise<unknown> => withTimeout(conn.send(INFO_SERVER), this.options.node.connectTimeout, addr, 'INFO server');
+    return this.#zones!.probe(addr, ask, (error) => this.#report(error));
+  }
+
+  /**
+   * Every reachable node of the map has said its zone (or failed to). A node whose first open
+   * fails is not waited for: reads avoid it while it reconnects, and it is asked once it is back.
+   * Each wait is bounded by connectTimeout.
+   */
+  async #zonesLearned(): Promise<void> {
+    const zones = this.#zones!;
+    await Promise.all(
+      this.#map.nodes().map(async (node) => {
+        if (zones.known(node)) return;
+        const conn = this.connection(node, true);
+        if (conn.status === 'reconnecting') return;
+        if (conn.status !== 'ready' && !(await firstOpen(conn, this.options.node.connectTimeout))) return;
+        await zones.pending(node);
+      }),
+    );
+  }
 
   // ── topology changes ──────────────────────────────────────────────────────────────────
 
@@ -236,6 +284,12 @@ export class Topology extends EventEmitter<TopologyEvents> {
       this.#pools.delete(key);
       void pool.close().catch(() => undefined);
     }
+    if (this.#zones !== undefined && !this.#closed) {
+      this.#zones.retain(live);
+      // Nodes are otherwise dialled on first use; a replica nobody reads from yet must say its
+      // zone before reads can prefer it.
+      for (const node of map.nodes()) if ((this.#conns.get(nodeKey(node))?.status ?? 'closed') === 'closed') this.connection(node, true);
+    }
     const removed = before.nodes().filter((n) => !live.has(nodeKey(n)));
     const added = map.nodes().filter((n) => before.node(nodeKey(n)) === undefined);
     this.emit('refresh', map, { added, removed });
@@ -273,11 +327,30 @@ export class Topology extends EventEmitter<TopologyEvents> {
   }
 }
 
+/** Resolves true once `conn` is ready, false when its open fails or `ms` pass first. */
+function firstOpen(conn: Connection, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const settle = (ready: boolean) => (): void => {
+      clearTimeout(timer);
+      conn.off('ready', onReady);
+      conn.off('reconnecting', onFail);
+      conn.off('end', onFail);
+      resolve(ready);
+    };
+    const onReady = settle(true);
+    const onFail = settle(false);
+    const timer = setTimeout(onFail, ms);
+    conn.on('ready', onReady);
+    conn.on('reconnecting', onFail);
+    conn.on('end', onFail);
+  });
+}
+
 /** A node that accepts the socket but never answers must not hold every later refresh hostage. */
-function withTimeout<T>(promise: Promise<T>, ms: number, addr: NodeAddress): Promise<T> {
+function withTimeout<T>(promise: Promise<T>, ms: number, addr: NodeAddress, what = 'CLUSTER SHARDS'): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TimeoutError(`CLUSTER SHARDS on ${nodeKey(addr)} timed out after ${ms} ms`, ms)), ms);
+    timer = setTimeout(() => reject(new TimeoutError(`${what} on ${nodeKey(addr)} timed out after ${ms} ms`, ms)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
