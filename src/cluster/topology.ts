@@ -17,6 +17,7 @@ import type { RespValue } from '../resp/types.js';
 import type { ResolvedClusterOptions } from './options.js';
 import { nodeKey, SlotMap, type NodeAddress, type NodeInfo, type ShardInfo } from './slot-map.js';
 
+/** Counters since the cluster client was created (`cluster.stats`): redirects seen, refreshes, retries. */
 export interface ClusterStats {
   moved: number;
   ask: number;
