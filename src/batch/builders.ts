@@ -161,9 +161,18 @@ abstract class CommandBatch<F extends ResultKind> extends CommandMethods<F> {
   }
 }
 
-/** A non-atomic batch from `pipeline()`: commands are collected, then `exec()` sends them in one write per node; each result (or ReplyError) sits at its command's index. */
+/**
+ * A non-atomic batch from `pipeline()`: commands are collected, then `exec()` sends them (in a
+ * cluster, one sub-pipeline per node, in parallel; long ones in slices of `maxBatch`); each result,
+ * or its ReplyError, sits at its command's index.
+ */
 export class Pipeline<Acc extends unknown[] = []> extends CommandBatch<PipelineKind<Acc>> {
-  /** Sends the batch; resolves with one entry per command, in the order added: its reply, or a ReplyError in place (the other commands still ran). Rejects only when the batch could not be sent or its outcome is unknown (ConnectionError, TimeoutError, AbortError, CrossSlotError…). */
+  /**
+   * Sends the batch; resolves with one entry per command, in the order added: its reply, or its
+   * error in place (a ReplyError; a ConnectionError for a command left unanswered by a lost
+   * connection). Rejects when nothing could be written (PipelineError), when aborted (AbortError),
+   * or when refused before anything was sent (CommandRefusedError, ArgumentTypeError, ...).
+   */
   async exec(options?: ExecOptions): Promise<Acc> {
     const refused = this.refusal('pipeline');
     if (refused !== undefined) throw refused;
