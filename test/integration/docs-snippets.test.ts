@@ -1,12 +1,16 @@
 /**
- * Every code block of the migration guides runs here, so a guide cannot show code that does not
- * work. The convention (stated at the top of each guide): every fenced block is ```ts, a module
+ * Every code block of the migration guides, and the README's tour, runs here, so the docs cannot
+ * show code that does not work. The convention (stated at the top of each guide): every fenced block is ```ts, a module
  * of its own that imports from 'slotline' as a user would, and may use four variables defined
  * for it — `url` (a standalone server), `clusterNodes` (a cluster's nodes), `sentinels` and
  * `sentinelName` (a sentinel group) — and closes every client it opens. Claims about replies are
  * written as `assert` calls in the blocks, so they are checked too.
  *
- * Each guide's blocks are written to .tmp/docs-snippets/, typechecked once with tsc, then run
+ * The README is for newcomers and shows real addresses instead: its ```ts blocks run with
+ * `redis://localhost:6379` and `redis://localhost:7000` replaced by the test's server and cluster
+ * (its other blocks are shell commands and a folder listing, not code to run).
+ *
+ * Each file's blocks are written to .tmp/docs-snippets/, typechecked once with tsc, then run
  * one after the other in ONE tsx process (an import each), which must then exit by itself: a
  * block that leaves a client open makes the guide's run time out.
  */
@@ -19,6 +23,8 @@ import { startSentinelGroup, type SentinelGroup } from '../harness/sentinel.js';
 import { REPO_ROOT, runTsx, type TsxRun } from '../harness/tsx.js';
 
 const GUIDES = ['docs/migrating-from-ioredis.md', 'docs/migrating-from-node-redis.md'] as const;
+const README = 'README.md';
+const FILES = [...GUIDES, README] as const;
 
 interface Snippet {
   guide: string;
@@ -59,14 +65,23 @@ const OUT = join(REPO_ROOT, '.tmp', 'docs-snippets');
 
 function collect(): Snippet[] {
   const snippets: Snippet[] = [];
-  for (const guide of GUIDES) {
+  for (const guide of FILES) {
     const name = guide.replace(/^docs\//, '').replace(/\.md$/, '');
     for (const block of fencedBlocks(readFileSync(join(REPO_ROOT, guide), 'utf8'))) {
+      if (guide === README && block.lang !== 'ts') continue;
       const file = join(OUT, `${name}-L${String(block.line).padStart(4, '0')}.ts`);
-      snippets.push({ guide, line: block.line, lang: block.lang, code: block.code, file });
+      const code = guide === README ? readmeAddresses(block.code) : block.code;
+      snippets.push({ guide, line: block.line, lang: block.lang, code, file });
     }
   }
   return snippets;
+}
+
+/** The README's literal addresses, pointed at the test's servers (the prelude's variables). */
+function readmeAddresses(code: string): string {
+  return code
+    .replaceAll("'redis://localhost:6379'", 'url')
+    .replaceAll("'redis://localhost:7000'", '`redis://${clusterNodes[0]!.host}:${clusterNodes[0]!.port}`');
 }
 
 const RUNNER = `
@@ -104,7 +119,7 @@ describe(`docs snippets (${defaultFlavour()})`, () => {
       SNIPPET_SENTINELS: JSON.stringify(sentinel.endpoints),
       SNIPPET_SENTINEL_NAME: sentinel.name,
     };
-    for (const guide of GUIDES) {
+    for (const guide of FILES) {
       const files = snippets.filter((s) => s.guide === guide).map((s) => s.file);
       const run = await runTsx(join(OUT, 'run.ts'), files, { env, timeoutMs: 120_000 });
       runs.set(guide, run);
@@ -121,6 +136,7 @@ describe(`docs snippets (${defaultFlavour()})`, () => {
 
   it('each guide has runnable blocks, and every fenced block is ts (nothing shown that is not run)', () => {
     for (const guide of GUIDES) expect(snippets.filter((s) => s.guide === guide).length, guide).toBeGreaterThan(5);
+    expect(snippets.filter((s) => s.guide === README).length, 'the README tour').toBeGreaterThan(0);
     expect(snippets.filter((s) => s.lang !== 'ts').map((s) => `${s.guide}:${s.line} (${s.lang || 'no language'})`)).toEqual([]);
   });
 
@@ -133,7 +149,7 @@ describe(`docs snippets (${defaultFlavour()})`, () => {
     expect(out.trim()).toBe('');
   }, 150_000);
 
-  for (const guide of GUIDES) {
+  for (const guide of FILES) {
     it(`${guide}: the blocks run and then the process exits by itself (no client left open)`, () => {
       const run = runs.get(guide)!;
       expect(run.timedOut, run.stderr).toBe(false);
