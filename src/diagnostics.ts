@@ -14,6 +14,7 @@
 import { tracingChannel } from 'node:diagnostics_channel';
 import type { RedisArg } from './resp/types.js';
 
+/** The `node:diagnostics_channel` tracing channels slotline publishes on (`slotline:command`, `slotline:batch`, `slotline:connect`); arguments are redacted, and nothing is published unless someone subscribes. */
 export const channels = {
   command: tracingChannel<unknown, CommandTraceContext>('slotline:command'),
   batch: tracingChannel<unknown, BatchTraceContext>('slotline:batch'),

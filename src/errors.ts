@@ -199,6 +199,7 @@ export class ProtocolError extends SlotlineError {
   }
 }
 
+/** Why a ConnectionError was raised (`error.reason`). */
 export type ConnectionErrorReason =
   | 'refused' // could not connect
   | 'closed' // the socket closed with the command written or queued
@@ -396,6 +397,7 @@ export class InvalidOptionError extends SlotlineError {
   }
 }
 
+/** What is wrong with a library's `#!` header line (LibraryHeaderError's `kind`). */
 export type LibraryHeaderProblem = 'missing-header' | 'missing-name' | 'invalid-name';
 
 /** defineLibrary was given code the server would refuse for its header. Nothing was sent. */
@@ -409,6 +411,7 @@ export class LibraryHeaderError extends SlotlineError {
   }
 }
 
+/** Why createSentinel could not find the primary (SentinelError's `problem`). */
 export type SentinelProblem =
   | 'unknown-name' // every sentinel that answered knows no primary by that name
   | 'unreachable' // no sentinel answered at all

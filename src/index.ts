@@ -1,6 +1,8 @@
 /**
  * The public surface of slotline: what a user calls, or names in a type. Nothing else is part of
  * the API; tests reach internals through their source paths.
+ *
+ * @packageDocumentation
  */
 export { createClient, Client, type ClientEvents, type CallOptions } from './client/client.js';
 export type { ClientOptions, ReconnectOptions, ReconnectStrategy, OptionAliases } from './connection/options.js';

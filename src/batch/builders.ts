@@ -12,6 +12,7 @@ import { CommandMethods } from '../commands/methods.js';
 import type { Apply, ResultKind } from '../commands/keyspace-methods.js';
 import type { RedisArg } from '../resp/types.js';
 
+/** Options of `exec()` for pipelines and transactions. */
 export interface ExecOptions {
   /** Reject with the first error reply (after every reply arrived) instead of keeping errors in place. */
   raiseOnError?: boolean;
@@ -144,6 +145,7 @@ abstract class CommandBatch<F extends ResultKind> extends CommandMethods<F> {
     return this._run<T>({ name: upperName(cmd.name), args: cmd.args, transform: cmd.transform, returnBuffers: cmd.returnBuffers });
   }
 
+  /** How many commands were collected. */
   get length(): number {
     return this.collected.length;
   }
@@ -159,7 +161,18 @@ abstract class CommandBatch<F extends ResultKind> extends CommandMethods<F> {
   }
 }
 
+/**
+ * A non-atomic batch from `pipeline()`: commands are collected, then `exec()` sends them (in a
+ * cluster, one sub-pipeline per node, in parallel; long ones in slices of `maxBatch`); each result,
+ * or its ReplyError, sits at its command's index.
+ */
 export class Pipeline<Acc extends unknown[] = []> extends CommandBatch<PipelineKind<Acc>> {
+  /**
+   * Sends the batch; resolves with one entry per command, in the order added: its reply, or its
+   * error in place (a ReplyError; a ConnectionError for a command left unanswered by a lost
+   * connection). Rejects when nothing could be written (PipelineError), when aborted (AbortError),
+   * or when refused before anything was sent (CommandRefusedError, ArgumentTypeError, ...).
+   */
   async exec(options?: ExecOptions): Promise<Acc> {
     const refused = this.refusal('pipeline');
     if (refused !== undefined) throw refused;
@@ -170,6 +183,7 @@ export class Pipeline<Acc extends unknown[] = []> extends CommandBatch<PipelineK
   }
 }
 
+/** A MULTI/EXEC transaction from `multi()` (or the `tx` of `watch()`): the commands run together, atomically, on one node; in a cluster their keys must share a slot. */
 export class Multi<Acc extends unknown[] = []> extends CommandBatch<MultiKind<Acc>> {
   #done = false;
 

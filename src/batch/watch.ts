@@ -16,6 +16,7 @@ import { prefixCommand, prefixCommands, prefixKey } from '../commands/key-prefix
 import { sendOne, sendPipeline, sendTransaction } from '../connection/send.js';
 import { backoffDelay } from '../connection/options.js';
 
+/** How `watch()` retries when a watched key changed before EXEC. */
 export interface WatchOptions {
   /** Attempts before WatchConflictError. Default 16. */
   maxAttempts?: number;
@@ -81,6 +82,11 @@ export class WatchTransaction extends CommandMethods<AsPromise> {
   }
 }
 
+/**
+ * What `watch()` calls on each attempt, while a dedicated connection WATCHes the keys: read through
+ * `tx`, then return `tx.multi()…` to commit it, or nothing to give up (watch() resolves null). When a
+ * watched key changed before EXEC the callback runs again; after `maxAttempts`, WatchConflictError.
+ */
 export type WatchCallback<R extends unknown[]> = (
   tx: WatchTransaction,
   attempt: number,

@@ -32,6 +32,11 @@ const FORWARDED = ['connect', 'ready', 'reconnecting', 'end', 'push'] as const;
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export interface Client extends EventEmitter<ClientEvents> {}
 
+/**
+ * A client for one server (`createClient`): typed methods, `call()` for any command, `pipeline()`,
+ * `multi()`, `watch()`, scripts and functions, over one multiplexed connection with automatic
+ * pipelining; WATCH and blocking commands use a small pool of dedicated connections.
+ */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class Client extends CommandMethods<AsPromise> {
   /** Private: it holds the password, which nothing reachable from the client may show. */
@@ -69,6 +74,7 @@ export class Client extends CommandMethods<AsPromise> {
     this.#conn.connect(true).catch((error: unknown) => this._emitError(error));
   }
 
+  /** Where the connection is in its life: 'idle', 'connecting', 'ready', 'reconnecting', 'closing' or 'closed'. */
   get status(): Connection['status'] {
     return this.#conn.status;
   }
@@ -77,6 +83,7 @@ export class Client extends CommandMethods<AsPromise> {
     return this.#conn.protocol;
   }
 
+  /** Opens the connection (handshake included) and resolves with the client once it is ready; rejects with ConnectionError when it cannot. */
   async connect(): Promise<this> {
     await this.#conn.connect();
     return this;
@@ -214,6 +221,10 @@ class WithOptions extends CommandMethods<AsPromise> {
   }
 }
 
+/**
+ * A client for one server, from a `redis://` / `rediss://` URL or options. By default it connects on
+ * first use (`lazyConnect: true`); `await client.connect()` connects now and waits until it is ready.
+ */
 export function createClient(options: ClientOptions | string = {}): Client {
   return new Client(options);
 }

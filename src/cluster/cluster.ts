@@ -46,6 +46,11 @@ export interface ClusterEvents extends LifecycleEvents {
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export interface Cluster extends EventEmitter<ClusterEvents> {}
 
+/**
+ * A cluster client (`createCluster`): the same API as Client, each command sent to the node that
+ * owns its slot; pipelines split per node and run in parallel; MOVED / ASK / TRYAGAIN / CLUSTERDOWN
+ * and failovers handled per command.
+ */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class Cluster extends CommandMethods<AsPromise> {
   /** Private: it holds the password, which nothing reachable from the client may show. */
@@ -159,6 +164,7 @@ export class Cluster extends CommandMethods<AsPromise> {
     return this.#status;
   }
 
+  /** True once the topology was read and until the client is closed. */
   get isReady(): boolean {
     return this.#status === 'ready';
   }
@@ -204,6 +210,7 @@ export class Cluster extends CommandMethods<AsPromise> {
 /** Where a cluster client is in its life. */
 export type ClusterStatus = 'idle' | 'connecting' | 'ready' | 'closed';
 
+/** A cluster client. Any reachable node in `nodes` is enough: `connect()` learns the others from CLUSTER SHARDS (or CLUSTER SLOTS). */
 export function createCluster(options: ClusterOptions): Cluster {
   return new Cluster(options);
 }

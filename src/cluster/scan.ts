@@ -7,6 +7,7 @@ import type { Connection } from '../connection/connection.js';
 import type { RedisArg, RespValue } from '../resp/types.js';
 import type { NodeInfo } from './slot-map.js';
 
+/** Options of `cluster.scanIterator()`. */
 export interface ClusterScanOptions {
   /** Glob-style pattern (SCAN MATCH). */
   match?: string;

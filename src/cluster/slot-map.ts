@@ -14,11 +14,13 @@
 import type { RespValue } from '../resp/types.js';
 import { SLOT_COUNT } from './slot.js';
 
+/** Where a node listens. */
 export interface NodeAddress {
   readonly host: string;
   readonly port: number;
 }
 
+/** A node of the cluster as the slot map knows it. */
 export interface NodeInfo extends NodeAddress {
   /** The cluster node id; '' when only the address is known (a MOVED to a new node). */
   readonly id: string;
@@ -27,6 +29,7 @@ export interface NodeInfo extends NodeAddress {
   readonly health?: string | undefined;
 }
 
+/** A primary and its replicas. */
 export interface ShardInfo {
   readonly primary: NodeInfo;
   readonly replicas: readonly NodeInfo[];
@@ -53,6 +56,7 @@ const identity: AddressMapper = (addr) => addr;
 /** The table's mark for a slot whose shard lists no serving primary. */
 const FAILING_OVER = -2;
 
+/** Which shard owns each of the 16,384 slots: an immutable snapshot of the topology, replaced whole on each refresh (`cluster.slotMap`, the `refresh` event). */
 export class SlotMap {
   readonly #shards: readonly ShardInfo[];
   readonly #table: Int32Array;
@@ -127,6 +131,7 @@ export class SlotMap {
     return SlotMap.#from(builder);
   }
 
+  /** The shard that owns `slot`, or undefined when no shard lists it. */
   shardOf(slot: number): ShardInfo | undefined {
     const index = this.#table[slot];
     return index === undefined || index < 0 ? undefined : this.#shards[index];
@@ -145,6 +150,7 @@ export class SlotMap {
     return this.#failingOver;
   }
 
+  /** The primary of `slot`'s shard, or undefined. */
   primaryOf(slot: number): NodeInfo | undefined {
     return this.shardOf(slot)?.primary;
   }
@@ -159,10 +165,12 @@ export class SlotMap {
     return this.#covered;
   }
 
+  /** Every shard, once. */
   shards(): readonly ShardInfo[] {
     return this.#shards;
   }
 
+  /** Every shard's primary. */
   primaries(): NodeInfo[] {
     return this.#shards.map((s) => s.primary);
   }

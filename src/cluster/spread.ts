@@ -7,6 +7,7 @@ import type { RedisArg } from '../resp/types.js';
 import { keySlot } from './slot.js';
 import { nodeKey, type SlotMap } from './slot-map.js';
 
+/** What `cluster.keySpread(keys)` reports: how keys spread over slots and primaries. */
 export interface KeySpread {
   readonly total: number;
   /** Slots holding at least one of the keys, busiest first. `node` is '' when the slot has no known owner. */

@@ -19,6 +19,7 @@ import { chooseReader, type ReaderFacts } from './route.js';
 import { nodeKey, SlotMap, type NodeAddress, type NodeInfo, type ShardInfo } from './slot-map.js';
 import { NodeZones } from './zones.js';
 
+/** Counters since the cluster client was created (`cluster.stats`): redirects seen, refreshes, retries. */
 export interface ClusterStats {
   moved: number;
   ask: number;

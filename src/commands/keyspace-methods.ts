@@ -26,10 +26,12 @@ export interface ResultKind {
 }
 export type Apply<F extends ResultKind, T> = (F & { readonly value: T })['out'];
 
+/** What the clients return for a reply of type T: a `Promise<T>`. */
 export interface AsPromise extends ResultKind {
   readonly out: Promise<this['value']>;
 }
 
+/** SET's options as an object: `set(k, v, { EX: 60, NX: true })`. */
 export interface SetOptions {
   EX?: number;
   PX?: number;
@@ -42,6 +44,7 @@ export interface SetOptions {
   GET?: boolean;
 }
 
+/** SCAN's options as an object: `scan(0, { MATCH: 'user:*', COUNT: 100 })`. */
 export interface ScanOptions {
   MATCH?: string;
   COUNT?: number;
@@ -52,6 +55,7 @@ export interface ScanOptions {
 export type Word<T extends string> = T | Lowercase<T>;
 /** SET's options in the server's syntax: `set(k, v, 'EX', 60, 'NX')`. */
 export type SetToken = Word<'EX' | 'PX' | 'EXAT' | 'PXAT' | 'KEEPTTL' | 'NX' | 'XX' | 'GET'> | number;
+/** EXPIRE's condition: only when the key has no expiry (NX), has one (XX), or the new one is greater (GT) / less (LT). */
 export type ExpireMode = Word<'NX' | 'XX' | 'GT' | 'LT'>;
 /** SCAN's options in the server's syntax: `scan(0, 'MATCH', 'user:*', 'COUNT', 100)`. */
 export type ScanToken = Word<'MATCH' | 'COUNT' | 'TYPE'> | string | number;
@@ -154,9 +158,11 @@ export abstract class KeyspaceMethods<F extends ResultKind> extends EmitterRoot 
   }
 
   // ── strings ──────────────────────────────────────────────────────────────────────────
+  /** GET: the value, or null when the key does not exist. */
   get(key: RedisKey): Apply<F, string | null> {
     return this._cmd('GET', [key], strOrNull);
   }
+  /** GET with the value as a Buffer (binary data), or null. */
   getBuffer(key: RedisKey): Apply<F, Buffer | null> {
     return this._run<Buffer | null>({ name: 'GET', args: [key], returnBuffers: true });
   }
@@ -172,101 +178,133 @@ export abstract class KeyspaceMethods<F extends ResultKind> extends EmitterRoot 
     const rest: unknown[] = arguments.length === 3 ? [options] : Array.prototype.slice.call(arguments, 2);
     return this._withOptions('SET', [key, value], SET, rest, strOrNull);
   }
+  /** SETNX: 1 if the key was set, 0 if it already existed. */
   setnx(key: RedisKey, value: RedisArg): Apply<F, number> {
     return this._cmd('SETNX', [key, value], int);
   }
+  /** SETEX: set with an expiry in seconds. */
   setex(key: RedisKey, seconds: number, value: RedisArg): Apply<F, 'OK'> {
     return this._cmd('SETEX', [key, seconds, value], ok);
   }
+  /** PSETEX: set with an expiry in milliseconds. */
   psetex(key: RedisKey, ms: number, value: RedisArg): Apply<F, 'OK'> {
     return this._cmd('PSETEX', [key, ms, value], ok);
   }
+  /** GETSET: set and return the old value (null if none). */
   getset(key: RedisKey, value: RedisArg): Apply<F, string | null> {
     return this._cmd('GETSET', [key, value], strOrNull);
   }
+  /** GETDEL: return the value and delete the key (null if none). */
   getdel(key: RedisKey): Apply<F, string | null> {
     return this._cmd('GETDEL', [key], strOrNull);
   }
+  /** MGET: values in the keys' order, null for a missing key. In a cluster, split per slot and merged. */
   mget(...keys: Array<RedisKey | readonly RedisKey[]>): Apply<F, Array<string | null>> {
     return this._cmd('MGET', flattenKeys(keys), strsOrNull);
   }
+  /** MSET: `mset({ k1: v1 })`, a Map, or flat pairs. In a cluster, split per slot (not atomic when split). */
   mset(...pairs: Array<RedisArg | Record<string, RedisArg> | Map<RedisKey, RedisArg>>): Apply<F, 'OK'> {
     return this._cmd('MSET', flattenPairs(pairs), ok);
   }
+  /** MSETNX: 1 if every key was set, 0 if none was (all keys must share a slot in a cluster). */
   msetnx(...pairs: Array<RedisArg | Record<string, RedisArg> | Map<RedisKey, RedisArg>>): Apply<F, number> {
     return this._cmd('MSETNX', flattenPairs(pairs), int);
   }
+  /** INCR: the value after adding 1. */
   incr(key: RedisKey): Apply<F, number> {
     return this._cmd('INCR', [key], int);
   }
+  /** INCRBY: the value after adding `increment`. */
   incrby(key: RedisKey, increment: number): Apply<F, number> {
     return this._cmd('INCRBY', [key, increment], int);
   }
+  /** INCRBYFLOAT: the value after adding `increment`, as a number. */
   incrbyfloat(key: RedisKey, increment: number): Apply<F, number> {
     return this._cmd('INCRBYFLOAT', [key, increment], asNumber);
   }
+  /** DECR: the value after subtracting 1. */
   decr(key: RedisKey): Apply<F, number> {
     return this._cmd('DECR', [key], int);
   }
+  /** DECRBY: the value after subtracting `decrement`. */
   decrby(key: RedisKey, decrement: number): Apply<F, number> {
     return this._cmd('DECRBY', [key, decrement], int);
   }
+  /** APPEND: the string's length after appending. */
   append(key: RedisKey, value: RedisArg): Apply<F, number> {
     return this._cmd('APPEND', [key, value], int);
   }
+  /** STRLEN: the string's length (0 for a missing key). */
   strlen(key: RedisKey): Apply<F, number> {
     return this._cmd('STRLEN', [key], int);
   }
+  /** GETRANGE: the substring between two offsets (inclusive; negative counts from the end). */
   getrange(key: RedisKey, start: number, end: number): Apply<F, string> {
     return this._cmd('GETRANGE', [key, start, end], (r) => r as string);
   }
+  /** SETRANGE: overwrite from `offset`; the string's new length. */
   setrange(key: RedisKey, offset: number, value: RedisArg): Apply<F, number> {
     return this._cmd('SETRANGE', [key, offset, value], int);
   }
 
   // ── keys and expiry ──────────────────────────────────────────────────────────────────
+  /** DEL: how many keys were removed. In a cluster, split per slot and summed. */
   del(...keys: Array<RedisKey | readonly RedisKey[]>): Apply<F, number> {
     return this._cmd('DEL', flattenKeys(keys), int);
   }
+  /** UNLINK: DEL that frees memory in the background; how many keys were removed. */
   unlink(...keys: Array<RedisKey | readonly RedisKey[]>): Apply<F, number> {
     return this._cmd('UNLINK', flattenKeys(keys), int);
   }
+  /** EXISTS: how many of the keys exist (a key named twice counts twice). */
   exists(...keys: Array<RedisKey | readonly RedisKey[]>): Apply<F, number> {
     return this._cmd('EXISTS', flattenKeys(keys), int);
   }
+  /** TOUCH: how many of the keys exist (their last-access time is updated). */
   touch(...keys: Array<RedisKey | readonly RedisKey[]>): Apply<F, number> {
     return this._cmd('TOUCH', flattenKeys(keys), int);
   }
+  /** EXPIRE: 1 if the expiry (in seconds) was set, 0 if not (missing key, or the mode refused it). */
   expire(key: RedisKey, seconds: number, ...mode: ExpireMode[]): Apply<F, number> {
     return this._withOptions('EXPIRE', [key, seconds], EXPIRE, mode, int);
   }
+  /** PEXPIRE: EXPIRE in milliseconds. */
   pexpire(key: RedisKey, ms: number, ...mode: ExpireMode[]): Apply<F, number> {
     return this._withOptions('PEXPIRE', [key, ms], PEXPIRE, mode, int);
   }
+  /** EXPIREAT: expire at a Unix time in seconds; 1 if set, 0 if not. */
   expireat(key: RedisKey, unixSeconds: number, ...mode: ExpireMode[]): Apply<F, number> {
     return this._withOptions('EXPIREAT', [key, unixSeconds], EXPIREAT, mode, int);
   }
+  /** PEXPIREAT: expire at a Unix time in milliseconds; 1 if set, 0 if not. */
   pexpireat(key: RedisKey, unixMs: number, ...mode: ExpireMode[]): Apply<F, number> {
     return this._withOptions('PEXPIREAT', [key, unixMs], PEXPIREAT, mode, int);
   }
+  /** TTL: seconds left; -1 when the key has no expiry, -2 when it does not exist. */
   ttl(key: RedisKey): Apply<F, number> {
     return this._cmd('TTL', [key], int);
   }
+  /** PTTL: milliseconds left; -1 when the key has no expiry, -2 when it does not exist. */
   pttl(key: RedisKey): Apply<F, number> {
     return this._cmd('PTTL', [key], int);
   }
+  /** PERSIST: 1 if an expiry was removed, 0 if not. */
   persist(key: RedisKey): Apply<F, number> {
     return this._cmd('PERSIST', [key], int);
   }
+  /** TYPE: the value's type ('string', 'list', 'hash', …; 'none' for a missing key). */
   type(key: RedisKey): Apply<F, string> {
     return this._cmd('TYPE', [key], (r) => r as string);
   }
+  /** RENAME (both keys must share a slot in a cluster). */
   rename(key: RedisKey, newKey: RedisKey): Apply<F, 'OK'> {
     return this._cmd('RENAME', [key, newKey], ok);
   }
+  /** RENAMENX: 1 if renamed, 0 if `newKey` already existed. */
   renamenx(key: RedisKey, newKey: RedisKey): Apply<F, number> {
     return this._cmd('RENAMENX', [key, newKey], int);
   }
+  /** KEYS: every key matching `pattern` (blocks the server; prefer scan). In a cluster, asked of every primary. */
   keys(pattern: string): Apply<F, string[]> {
     return this._cmd('KEYS', [pattern], strs);
   }
@@ -276,20 +314,25 @@ export abstract class KeyspaceMethods<F extends ResultKind> extends EmitterRoot 
   scan(cursor: string | number, ...rest: unknown[]): Apply<F, { cursor: string; items: string[] }> {
     return this._withOptions('SCAN', [cursor], SCAN, rest, asScanPage as ReplyTransform<{ cursor: string; items: string[] }>);
   }
+  /** DBSIZE: the number of keys (in a cluster, summed over the primaries). */
   dbsize(): Apply<F, number> {
     return this._cmd('DBSIZE', [], int);
   }
+  /** FLUSHDB: remove every key of the selected database (in a cluster, on every primary). */
   flushdb(mode?: 'SYNC' | 'ASYNC'): Apply<F, 'OK'> {
     return this._cmd('FLUSHDB', mode ? [mode] : [], ok);
   }
+  /** FLUSHALL: remove every key of every database (in a cluster, on every primary). */
   flushall(mode?: 'SYNC' | 'ASYNC'): Apply<F, 'OK'> {
     return this._cmd('FLUSHALL', mode ? [mode] : [], ok);
   }
 
   // ── server ───────────────────────────────────────────────────────────────────────────
+  /** PING: 'PONG', or `message` echoed. */
   ping(message?: string): Apply<F, string> {
     return this._cmd('PING', message === undefined ? [] : [message], (r) => r as string);
   }
+  /** ECHO: `message` back. */
   echo(message: string): Apply<F, string> {
     return this._cmd('ECHO', [message], (r) => r as string);
   }
@@ -305,12 +348,14 @@ export abstract class KeyspaceMethods<F extends ResultKind> extends EmitterRoot 
   clientInfo(): Apply<F, Record<string, string>> {
     return this._cmd('CLIENT', ['INFO'], (r) => asClientList(r)[0] ?? {});
   }
+  /** TIME: the server's clock. */
   time(): Apply<F, { seconds: number; microseconds: number }> {
     return this._cmd('TIME', [], (r) => {
       const [s, us] = r as [string, string];
       return { seconds: Number(s), microseconds: Number(us) };
     });
   }
+  /** PUBLISH: how many subscribers received the message. */
   publish(channel: string, message: RedisArg): Apply<F, number> {
     return this._cmd('PUBLISH', [channel, message], int);
   }
@@ -322,16 +367,19 @@ export abstract class KeyspaceMethods<F extends ResultKind> extends EmitterRoot 
   eval(script: string, keys: readonly RedisKey[] | number, ...rest: unknown[]): Apply<F, RespValue> {
     return this._cmd<RespValue>('EVAL', scriptArgs(script, keys, rest));
   }
+  /** EVALSHA: run a loaded script by SHA1; a NOSCRIPT reply is an error (runScript repairs it for you). */
   evalsha(sha: string, keys: readonly RedisKey[], args?: readonly RedisArg[]): Apply<F, RespValue>;
   evalsha(sha: string, numkeys: number, ...keysAndArgs: RedisArg[]): Apply<F, RespValue>;
   evalsha(sha: string, keys: readonly RedisKey[] | number, ...rest: unknown[]): Apply<F, RespValue> {
     return this._cmd<RespValue>('EVALSHA', scriptArgs(sha, keys, rest));
   }
+  /** FCALL: call a loaded function (runFunction loads its library when missing). */
   fcall(fn: string, keys: readonly RedisKey[], args?: readonly RedisArg[]): Apply<F, RespValue>;
   fcall(fn: string, numkeys: number, ...keysAndArgs: RedisArg[]): Apply<F, RespValue>;
   fcall(fn: string, keys: readonly RedisKey[] | number, ...rest: unknown[]): Apply<F, RespValue> {
     return this._cmd<RespValue>('FCALL', scriptArgs(fn, keys, rest));
   }
+  /** FCALL_RO: call a read-only function (may run on a replica). */
   fcallReadonly(fn: string, keys: readonly RedisKey[], args?: readonly RedisArg[]): Apply<F, RespValue>;
   fcallReadonly(fn: string, numkeys: number, ...keysAndArgs: RedisArg[]): Apply<F, RespValue>;
   fcallReadonly(fn: string, keys: readonly RedisKey[] | number, ...rest: unknown[]): Apply<F, RespValue> {
@@ -370,9 +418,11 @@ export abstract class KeyspaceMethods<F extends ResultKind> extends EmitterRoot 
   scriptLoad(lua: string): Apply<F, string> {
     return this._cmd('SCRIPT', ['LOAD', lua], asText);
   }
+  /** SCRIPT EXISTS: for each SHA1, whether the server has that script. */
   scriptExists(...shas: string[]): Apply<F, boolean[]> {
     return this._cmd('SCRIPT', ['EXISTS', ...shas], (r) => asArray(r).map((x) => x === 1 || x === true));
   }
+  /** SCRIPT FLUSH: remove every cached script. */
   scriptFlush(mode?: 'SYNC' | 'ASYNC'): Apply<F, 'OK'> {
     return this._cmd('SCRIPT', mode ? ['FLUSH', mode] : ['FLUSH'], ok);
   }
@@ -384,9 +434,11 @@ export abstract class KeyspaceMethods<F extends ResultKind> extends EmitterRoot 
   functionList(options?: { libraryName?: string; withCode?: boolean }): Apply<F, FunctionLibraryInfo[]> {
     return this._withOptions('FUNCTION', ['LIST'], FUNCTION_LIST, options === undefined ? [] : [options], asFunctionList);
   }
+  /** FUNCTION DELETE: remove a library. */
   functionDelete(library: string): Apply<F, 'OK'> {
     return this._cmd('FUNCTION', ['DELETE', library], ok);
   }
+  /** FUNCTION FLUSH: remove every library. */
   functionFlush(mode?: 'SYNC' | 'ASYNC'): Apply<F, 'OK'> {
     return this._cmd('FUNCTION', mode ? ['FLUSH', mode] : ['FLUSH'], ok);
   }

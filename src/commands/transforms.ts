@@ -9,16 +9,19 @@ import type { RespValue } from '../resp/types.js';
 
 type Str = string | Buffer;
 
+/** A sorted-set member with its score (as a number). */
 export interface ScoredMember {
   member: string;
   score: number;
 }
 
+/** A stream entry: its id and its fields as an object. */
 export interface StreamEntry {
   id: string;
   message: Record<string, string>;
 }
 
+/** XREAD / XREADGROUP's reply for one stream: its key and the entries read. */
 export interface StreamMessages {
   name: string;
   messages: StreamEntry[];

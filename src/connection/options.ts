@@ -15,6 +15,7 @@ import type { EndpointSource } from './endpoint.js';
  */
 export type ReconnectStrategy = (attempt: number, lastError: Error | undefined) => number | Error | false;
 
+/** The reconnect backoff, as an object (`reconnect: { maxDelay: 5000 }`); `reconnectStrategy` replaces it with a function. */
 export interface ReconnectOptions {
   /** First delay after a lost connection, in ms. Default 50. */
   initialDelay?: number;

@@ -28,6 +28,7 @@ export class VerbatimString {
     readonly format: string,
     readonly text: string | Buffer,
   ) {}
+  /** The text, decoded as UTF-8 when it is a Buffer. */
   toString(): string {
     return typeof this.text === 'string' ? this.text : this.text.toString('utf8');
   }

@@ -10,8 +10,10 @@ import type { Command, LibraryRef, RedisKey } from '../commands/command.js';
 import { asRecordList } from '../commands/transforms.js';
 import type { RedisArg, RespValue } from '../resp/types.js';
 
+/** A function library made by `defineLibrary`: its name and code, loaded on demand by `runFunction`. */
 export type Library = LibraryRef;
 
+/** Options of `runFunction()`. */
 export interface RunFunctionOptions {
   /** Call with FCALL_RO: the function must be declared with the `no-writes` flag. */
   readOnly?: boolean;
@@ -20,6 +22,7 @@ export interface RunFunctionOptions {
 /** Library names the server accepts (letters, digits, underscore). */
 const NAME = /^[A-Za-z0-9_]+$/;
 
+/** A function library as a value, from code that starts with a `#!lua name=mylib` header (checked here: LibraryHeaderError). Nothing is sent until `runFunction` needs it. */
 export function defineLibrary(code: string): Library {
   if (typeof code !== 'string' || !code.startsWith('#!')) {
     throw new LibraryHeaderError('missing-header', 'the code has no #! header line');
@@ -50,12 +53,14 @@ export function functionCommand(
   };
 }
 
+/** A function of a library, as FUNCTION LIST reports it. */
 export interface FunctionInfo {
   readonly name: string;
   readonly description: string | null;
   readonly flags: string[];
 }
 
+/** A library, as FUNCTION LIST reports it (`functionList()`). */
 export interface FunctionLibraryInfo {
   readonly libraryName: string;
   readonly engine: string;

@@ -9,6 +9,7 @@ import { ArgumentTypeError } from '../errors.js';
 import type { Command, RedisKey, ScriptRef } from '../commands/command.js';
 import type { RedisArg, RespValue } from '../resp/types.js';
 
+/** What `defineScript` takes. */
 export interface ScriptDefinition {
   /** The Lua source, sent to the server once per connection (SCRIPT LOAD), then called by SHA1. */
   lua: string;
@@ -21,11 +22,13 @@ export interface ScriptDefinition {
   readOnly?: boolean;
 }
 
+/** A Lua script as a value, made by `defineScript`: its source and SHA1; run it with `runScript`. */
 export interface Script extends ScriptRef {
   readonly keys: number | undefined;
   readonly readOnly: boolean;
 }
 
+/** A script as a value: its SHA1 is computed here, and `runScript` sends EVALSHA, loading the body once per connection when the server lacks it. `defineScript({ lua: "return redis.call('GET', KEYS[1])", keys: 1 })`. */
 export function defineScript(definition: ScriptDefinition): Script {
   const { lua, keys, readOnly } = definition;
   if (typeof lua !== 'string' || lua.length === 0) throw new ArgumentTypeError('defineScript', 0, lua, 'shape', '(definition): `lua` must be a non-empty string');

@@ -7,6 +7,10 @@ import { Client } from '../client/client.js';
 import { SentinelSource } from './source.js';
 import { sentinelSettings, type SentinelOptions } from './options.js';
 
+/**
+ * A Client whose server is the primary (or a replica) the sentinels name (`createSentinel`): the same
+ * API, following `+switch-master` and failovers to the new primary.
+ */
 export class SentinelClient extends Client {
   readonly #source: SentinelSource;
   /** As given, for duplicate(); private: it holds both passwords. */

@@ -7,6 +7,7 @@ import { InvalidOptionError } from '../errors.js';
 import type { ClientOptions } from '../connection/options.js';
 import type { Endpoint } from '../connection/endpoint.js';
 
+/** Options of `createSentinel`: the sentinels to ask, the primary's name, sentinel credentials, and every client option except host and port. */
 export interface SentinelOptions extends Omit<ClientOptions, 'host' | 'port'> {
   /** Sentinels to ask, tried in order (the last one that answered goes first next time). */
   sentinels: ReadonlyArray<{ host?: string; port: number }>;
