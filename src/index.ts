@@ -60,3 +60,4 @@ export {
   type Redirect,
 } from './errors.js';
 export { channels as diagnosticsChannels } from './diagnostics.js';
+export type { CommandTraceContext, BatchTraceContext, ConnectTraceContext, TracePeer } from './diagnostics.js';
