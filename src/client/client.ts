@@ -19,6 +19,8 @@ import { Multi, Pipeline, type BatchExecutor, type CommandTuple } from '../batch
 import { runSliced } from '../batch/slices.js';
 import { readTransaction, transactionBlock } from '../batch/transaction.js';
 import { prefixCommand, prefixCommands } from '../commands/key-prefix.js';
+import { asHashEntries, asItems, asScoredMembers, collectionIterator, scanPage, scanWords, walkCursor, type CollectionScanOptions, type HashEntry, type ScanIteratorOptions } from '../commands/scan-iterators.js';
+import type { ScoredMember } from '../commands/transforms.js';
 import { runWatch, type WatchCallback, type WatchOptions } from '../batch/watch.js';
 import { sendOne, sendPipeline, sendTransaction } from '../connection/send.js';
 import type { RespValue } from '../resp/types.js';
@@ -132,6 +134,35 @@ export class Client extends CommandMethods<AsPromise> {
   #poolOf(): ConnectionPool {
     this.#pool ??= new ConnectionPool(this.#options);
     return this.#pool;
+  }
+
+  /**
+   * Every key (SCAN), one per step: `for await (const k of client.scanIterator({ match: 'user:*' }))`.
+   * With keyPrefix, only the prefix's keys (they come back with the prefix). Options: match,
+   * count (default 100), type.
+   */
+  scanIterator(options?: ScanIteratorOptions): AsyncGenerator<string, void, undefined> {
+    const run = <R>(cmd: Command<R>): Promise<R> => this._run(cmd);
+    const anyKey = this.#options.keyPrefix !== undefined;
+    return (async function* () {
+      const words = scanWords('SCAN', options, anyKey);
+      yield* walkCursor((cursor) => run(scanPage('SCAN', undefined, cursor, words)), asItems);
+    })();
+  }
+
+  /** Every field and value of a hash (HSCAN): `for await (const { field, value } of client.hscanIterator(k))`. */
+  hscanIterator(key: RedisKey, options?: CollectionScanOptions): AsyncGenerator<HashEntry, void, undefined> {
+    return collectionIterator((cmd) => this._run(cmd), 'HSCAN', key, options, asHashEntries);
+  }
+
+  /** Every member of a set (SSCAN). */
+  sscanIterator(key: RedisKey, options?: CollectionScanOptions): AsyncGenerator<string, void, undefined> {
+    return collectionIterator((cmd) => this._run(cmd), 'SSCAN', key, options, asItems);
+  }
+
+  /** Every member and score of a sorted set (ZSCAN). */
+  zscanIterator(key: RedisKey, options?: CollectionScanOptions): AsyncGenerator<ScoredMember, void, undefined> {
+    return collectionIterator((cmd) => this._run(cmd), 'ZSCAN', key, options, asScoredMembers);
   }
 
   /**

@@ -12,7 +12,9 @@ import { CommandMethods } from '../commands/methods.js';
 import { flattenKeys, type Apply, type AsPromise, type RedisKey } from '../commands/keyspace-methods.js';
 import { commandRefusal } from '../commands/connection-state.js';
 import { isBlocking } from '../commands/keys.js';
-import { prefixCommand, prefixCommands, prefixKey } from '../commands/key-prefix.js';
+import { prefixCommand, prefixCommands } from '../commands/key-prefix.js';
+import { asHashEntries, asItems, asScoredMembers, collectionIterator, scanWords, type CollectionScanOptions, type HashEntry } from '../commands/scan-iterators.js';
+import type { ScoredMember } from '../commands/transforms.js';
 import { Multi, Pipeline, type BatchExecutor, type CommandTuple } from '../batch/builders.js';
 import type { WatchCallback, WatchOptions } from '../batch/watch.js';
 import type { RedisArg } from '../resp/types.js';
@@ -104,11 +106,34 @@ export class Cluster extends CommandMethods<AsPromise> {
     return keySpread(keys, this.#topology.slotMap);
   }
 
-  /** Every key of every primary (SCAN per node), e.g. `for await (const k of cluster.scanIterator({ match: 'user:*' }))`. */
+  /**
+   * Every key of every primary (SCAN per node), one key per step:
+   * `for await (const k of cluster.scanIterator({ match: 'user:*' }))`. With keyPrefix, only
+   * the prefix's keys (they come back with the prefix). Options: match, count (default 100), type.
+   */
   scanIterator(options?: ClusterScanOptions): AsyncGenerator<string, void, undefined> {
     const prefix = this.#options.node.keyPrefix;
-    const scan = options?.match === undefined || prefix === undefined ? options : { ...options, match: String(prefixKey(options.match, prefix)) };
-    return scanPrimaries(this.#topology.slotMap.primaries(), (n) => this.#topology.connection(n), scan);
+    const topology = this.#topology;
+    return (async function* () {
+      const words = scanWords('SCAN', options, prefix !== undefined);
+      const prefixed = prefixCommand({ name: 'SCAN', args: ['0', ...words] }, prefix).args.slice(1);
+      yield* scanPrimaries(topology.slotMap.primaries(), (n) => topology.connection(n), prefixed);
+    })();
+  }
+
+  /** Every field and value of a hash (HSCAN), routed by its key: `for await (const { field, value } of cluster.hscanIterator(k))`. */
+  hscanIterator(key: RedisKey, options?: CollectionScanOptions): AsyncGenerator<HashEntry, void, undefined> {
+    return collectionIterator((cmd) => this._run(cmd), 'HSCAN', key, options, asHashEntries);
+  }
+
+  /** Every member of a set (SSCAN), routed by its key. */
+  sscanIterator(key: RedisKey, options?: CollectionScanOptions): AsyncGenerator<string, void, undefined> {
+    return collectionIterator((cmd) => this._run(cmd), 'SSCAN', key, options, asItems);
+  }
+
+  /** Every member and score of a sorted set (ZSCAN), routed by its key. */
+  zscanIterator(key: RedisKey, options?: CollectionScanOptions): AsyncGenerator<ScoredMember, void, undefined> {
+    return collectionIterator((cmd) => this._run(cmd), 'ZSCAN', key, options, asScoredMembers);
   }
 
   /** Graceful: pending replies arrive on every node, then the connections close. */
