@@ -17,7 +17,7 @@ import { asHashEntries, asItems, asScoredMembers, collectionIterator, scanWords,
 import type { ScoredMember } from '../commands/transforms.js';
 import { Multi, Pipeline, type BatchExecutor, type CommandTuple } from '../batch/builders.js';
 import type { WatchCallback, WatchOptions } from '../batch/watch.js';
-import type { RedisArg } from '../resp/types.js';
+import type { RedisArg, RespValue } from '../resp/types.js';
 import { runCommand, runPipeline } from './dispatch.js';
 import { runBlocking, runClusterWatch, runTransaction } from './units.js';
 import { resolveClusterOptions, type ClusterOptions, type ResolvedClusterOptions } from './options.js';
@@ -186,12 +186,21 @@ export class Cluster extends CommandMethods<AsPromise> {
     const refusal = commandRefusal(cmd as Command<unknown>, 'cluster');
     if (refusal !== undefined) return Promise.reject(refusal);
     if (isBlocking(cmd.name, cmd.args)) return runBlocking(this.#topology, cmd);
+    const learning = this.#topology.learnedKeys.learn([cmd as Command<unknown>], this.#askAnyNode);
+    if (learning !== undefined) return learning.then(() => runCommand(this.#topology, cmd));
     return runCommand(this.#topology, cmd);
   }
 
+  /** COMMAND GETKEYS for a command the table does not know, asked of any node. */
+  readonly #askAnyNode = (cmd: Command<RespValue>): Promise<RespValue> => runCommand(this.#topology, cmd);
+
   readonly #executor: BatchExecutor = {
     path: 'cluster',
-    pipeline: (cmds) => runPipeline(this.#topology, prefixCommands(cmds, this.#options.node.keyPrefix)),
+    pipeline: async (given) => {
+      const cmds = prefixCommands(given, this.#options.node.keyPrefix);
+      await this.#topology.learnedKeys.learn(cmds, this.#askAnyNode);
+      return runPipeline(this.#topology, cmds);
+    },
     transaction: (cmds) => runTransaction(this.#topology, prefixCommands(cmds, this.#options.node.keyPrefix)),
   };
 
