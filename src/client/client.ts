@@ -19,8 +19,7 @@ import { Multi, Pipeline, type BatchExecutor, type CommandTuple } from '../batch
 import { runSliced } from '../batch/slices.js';
 import { readTransaction, transactionBlock } from '../batch/transaction.js';
 import { prefixCommand, prefixCommands } from '../commands/key-prefix.js';
-import { asHashEntries, asItems, asScoredMembers, collectionIterator, scanPage, scanWords, walkCursor, type CollectionScanOptions, type HashEntry, type ScanIteratorOptions } from '../commands/scan-iterators.js';
-import type { ScoredMember } from '../commands/transforms.js';
+import { asItems, scanPage, scanWords, ScanningMethods, walkCursor, type ScanIteratorOptions } from '../commands/scan-iterators.js';
 import { runWatch, type WatchCallback, type WatchOptions } from '../batch/watch.js';
 import { sendOne, sendPipeline, sendTransaction } from '../connection/send.js';
 import type { RespValue } from '../resp/types.js';
@@ -35,7 +34,7 @@ const FORWARDED = ['connect', 'ready', 'reconnecting', 'end', 'push'] as const;
 export interface Client extends EventEmitter<ClientEvents> {}
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
-export class Client extends CommandMethods<AsPromise> {
+export class Client extends ScanningMethods {
   /** Private: it holds the password, which nothing reachable from the client may show. */
   readonly #options: ResolvedOptions;
   /** The options as given, for duplicate(); private for the same reason. */
@@ -148,21 +147,6 @@ export class Client extends CommandMethods<AsPromise> {
       const words = scanWords('SCAN', options, anyKey);
       yield* walkCursor((cursor) => run(scanPage('SCAN', undefined, cursor, words)), asItems);
     })();
-  }
-
-  /** Every field and value of a hash (HSCAN): `for await (const { field, value } of client.hscanIterator(k))`. */
-  hscanIterator(key: RedisKey, options?: CollectionScanOptions): AsyncGenerator<HashEntry, void, undefined> {
-    return collectionIterator((cmd) => this._run(cmd), 'HSCAN', key, options, asHashEntries);
-  }
-
-  /** Every member of a set (SSCAN). */
-  sscanIterator(key: RedisKey, options?: CollectionScanOptions): AsyncGenerator<string, void, undefined> {
-    return collectionIterator((cmd) => this._run(cmd), 'SSCAN', key, options, asItems);
-  }
-
-  /** Every member and score of a sorted set (ZSCAN). */
-  zscanIterator(key: RedisKey, options?: CollectionScanOptions): AsyncGenerator<ScoredMember, void, undefined> {
-    return collectionIterator((cmd) => this._run(cmd), 'ZSCAN', key, options, asScoredMembers);
   }
 
   /**

@@ -8,13 +8,11 @@
 import type { EventEmitter } from 'node:events';
 import { ArgumentTypeError } from '../errors.js';
 import type { Command } from '../commands/command.js';
-import { CommandMethods } from '../commands/methods.js';
 import { flattenKeys, type Apply, type AsPromise, type RedisKey } from '../commands/keyspace-methods.js';
 import { commandRefusal } from '../commands/connection-state.js';
 import { isBlocking } from '../commands/keys.js';
 import { prefixCommand, prefixCommands } from '../commands/key-prefix.js';
-import { asHashEntries, asItems, asScoredMembers, collectionIterator, scanWords, type CollectionScanOptions, type HashEntry } from '../commands/scan-iterators.js';
-import type { ScoredMember } from '../commands/transforms.js';
+import { scanWords, ScanningMethods } from '../commands/scan-iterators.js';
 import { Multi, Pipeline, type BatchExecutor, type CommandTuple } from '../batch/builders.js';
 import type { WatchCallback, WatchOptions } from '../batch/watch.js';
 import type { RedisArg, RespValue } from '../resp/types.js';
@@ -43,7 +41,7 @@ export interface ClusterEvents extends LifecycleEvents {
 export interface Cluster extends EventEmitter<ClusterEvents> {}
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
-export class Cluster extends CommandMethods<AsPromise> {
+export class Cluster extends ScanningMethods {
   /** Private: it holds the password, which nothing reachable from the client may show. */
   readonly #options: ResolvedClusterOptions;
   /** The options as given, for duplicate(); private for the same reason. */
@@ -119,21 +117,6 @@ export class Cluster extends CommandMethods<AsPromise> {
       const prefixed = prefixCommand({ name: 'SCAN', args: ['0', ...words] }, prefix).args.slice(1);
       yield* scanPrimaries(topology.slotMap.primaries(), (n) => topology.connection(n), prefixed);
     })();
-  }
-
-  /** Every field and value of a hash (HSCAN), routed by its key: `for await (const { field, value } of cluster.hscanIterator(k))`. */
-  hscanIterator(key: RedisKey, options?: CollectionScanOptions): AsyncGenerator<HashEntry, void, undefined> {
-    return collectionIterator((cmd) => this._run(cmd), 'HSCAN', key, options, asHashEntries);
-  }
-
-  /** Every member of a set (SSCAN), routed by its key. */
-  sscanIterator(key: RedisKey, options?: CollectionScanOptions): AsyncGenerator<string, void, undefined> {
-    return collectionIterator((cmd) => this._run(cmd), 'SSCAN', key, options, asItems);
-  }
-
-  /** Every member and score of a sorted set (ZSCAN), routed by its key. */
-  zscanIterator(key: RedisKey, options?: CollectionScanOptions): AsyncGenerator<ScoredMember, void, undefined> {
-    return collectionIterator((cmd) => this._run(cmd), 'ZSCAN', key, options, asScoredMembers);
   }
 
   /** Graceful: pending replies arrive on every node, then the connections close. */

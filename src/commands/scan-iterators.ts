@@ -11,6 +11,8 @@
 import { ArgumentTypeError } from '../errors.js';
 import type { RedisArg, RespValue } from '../resp/types.js';
 import type { Command, RedisKey } from './command.js';
+import type { AsPromise } from './keyspace-methods.js';
+import { CommandMethods } from './methods.js';
 import { asNumber, asScanPage, type ScoredMember } from './transforms.js';
 
 export interface ScanIteratorOptions {
@@ -108,4 +110,28 @@ export function collectionIterator<T>(
     const words = scanWords(name, options);
     yield* walkCursor((cursor) => run(scanPage(name, key, cursor, words)), shape);
   })();
+}
+
+/**
+ * The iterators of the standalone client and the cluster, over their `_run` (which applies
+ * keyPrefix and, in a cluster, routes by the key). `scanIterator` is each client's own: one
+ * server's keyspace, or every primary's.
+ */
+export abstract class ScanningMethods extends CommandMethods<AsPromise> {
+  abstract scanIterator(options?: ScanIteratorOptions): AsyncGenerator<string, void, undefined>;
+
+  /** Every field and value of a hash (HSCAN): `for await (const { field, value } of client.hscanIterator(k))`. */
+  hscanIterator(key: RedisKey, options?: CollectionScanOptions): AsyncGenerator<HashEntry, void, undefined> {
+    return collectionIterator((cmd) => this._run(cmd), 'HSCAN', key, options, asHashEntries);
+  }
+
+  /** Every member of a set (SSCAN). */
+  sscanIterator(key: RedisKey, options?: CollectionScanOptions): AsyncGenerator<string, void, undefined> {
+    return collectionIterator((cmd) => this._run(cmd), 'SSCAN', key, options, asItems);
+  }
+
+  /** Every member and score of a sorted set (ZSCAN). */
+  zscanIterator(key: RedisKey, options?: CollectionScanOptions): AsyncGenerator<ScoredMember, void, undefined> {
+    return collectionIterator((cmd) => this._run(cmd), 'ZSCAN', key, options, asScoredMembers);
+  }
 }

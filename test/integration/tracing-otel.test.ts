@@ -96,6 +96,15 @@ afterAll(async () => {
   for (const close of closers.splice(0)) await close();
 });
 
+/** A connected client of the shared server, closed after the file. */
+async function standaloneClient(): Promise<{ c: Client; port: number }> {
+  const { host, port } = standaloneTarget();
+  const c = createClient({ host, port });
+  closers.push(() => c.close());
+  await c.connect();
+  return { c, port };
+}
+
 describe('OpenTelemetry-shaped spans from slotline:* (standalone)', () => {
   it('a command span: operation, redacted query text, database index, server address and port', async () => {
     const { host, port } = standaloneTarget();
@@ -127,10 +136,7 @@ describe('OpenTelemetry-shaped spans from slotline:* (standalone)', () => {
   });
 
   it('a pipeline: one batch span, a child span per command, each failing on its own', async () => {
-    const { host, port } = standaloneTarget();
-    const c = createClient({ host, port });
-    closers.push(() => c.close());
-    await c.connect();
+    const { c, port } = await standaloneClient();
     recorder = spanRecorder();
     const key = k('p');
     const replies = await c.pipeline().set(key, 'v').lpop(key).get(key).exec();
@@ -146,10 +152,7 @@ describe('OpenTelemetry-shaped spans from slotline:* (standalone)', () => {
   });
 
   it('a MULTI block: batch span MULTI, the frame not traced as commands, each command ended by EXEC', async () => {
-    const { host, port } = standaloneTarget();
-    const c = createClient({ host, port });
-    closers.push(() => c.close());
-    await c.connect();
+    const { c, port } = await standaloneClient();
     recorder = spanRecorder();
     const key = k('m');
     expect(await c.multi().set(key, '1').incr(key).exec()).toEqual(['OK', 2]);
