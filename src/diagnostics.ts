@@ -87,11 +87,18 @@ const SHOWN: ReadonlyArray<readonly [RegExp, number]> = [
  */
 const SECRET_COMMANDS: ReadonlySet<string> = new Set(['AUTH', 'HELLO', 'MIGRATE', 'ACL', 'CONFIG']);
 
+/** The rule's answer per command name, so a traced command tests no pattern; bounded, as call() takes any name. */
+const shownByName = new Map<string, number>();
+
 /** How many of `name`'s arguments may be shown (-1 = all); `all` is the traceArguments option. */
 export function shownArgs(name: string, all: boolean): number {
   if (all && !SECRET_COMMANDS.has(name.toUpperCase())) return -1;
-  for (const [pattern, n] of SHOWN) if (pattern.test(name)) return n;
-  return 0;
+  let n = shownByName.get(name);
+  if (n === undefined) {
+    n = SHOWN.find(([pattern]) => pattern.test(name))?.[1] ?? 0;
+    if (shownByName.size < 1000) shownByName.set(name, n);
+  }
+  return n;
 }
 
 const text = (a: RedisArg): string => (typeof a === 'string' ? a : String(a));
