@@ -21,6 +21,7 @@
 import { tracingChannel } from 'node:diagnostics_channel';
 import type { RedisArg } from './resp/types.js';
 
+/** The tracing channels, by name; subscribe with `diagnostics_channel.tracingChannel(name)` or through these. */
 export const channels = {
   command: tracingChannel<unknown, CommandTraceContext>('slotline:command'),
   batch: tracingChannel<unknown, BatchTraceContext>('slotline:batch'),
@@ -39,6 +40,7 @@ export interface TracePeer {
   readonly server: string;
 }
 
+/** The context of a `slotline:command` event: one command, alone or inside a batch. */
 export interface CommandTraceContext extends TracePeer {
   /** Upper case, e.g. 'GET'; for 'CLIENT SETNAME' the subcommand is args[0]. */
   readonly command: string;
@@ -52,6 +54,7 @@ export interface CommandTraceContext extends TracePeer {
   readonly batchSize?: number;
 }
 
+/** The context of a `slotline:batch` event: a pipeline or MULTI block sent to one server. */
 export interface BatchTraceContext extends TracePeer {
   readonly batchMode: 'MULTI' | 'PIPELINE';
   /** Commands as the user added them (without the MULTI/EXEC frame). */
@@ -61,6 +64,7 @@ export interface BatchTraceContext extends TracePeer {
   readonly size: number;
 }
 
+/** The context of a `slotline:connect` event: one connection attempt. */
 export interface ConnectTraceContext extends Omit<TracePeer, 'database'> {
   /** 0 for the first open, n for the n-th reconnect attempt in a row. */
   readonly attempt: number;

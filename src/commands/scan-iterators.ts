@@ -15,6 +15,7 @@ import type { AsPromise } from './keyspace-methods.js';
 import { CommandMethods } from './methods.js';
 import { asNumber, asScanPage, type ScoredMember } from './transforms.js';
 
+/** Options of `scanIterator` (and, without `type`, of the HSCAN/SSCAN/ZSCAN iterators). */
 export interface ScanIteratorOptions {
   /** Glob-style pattern (MATCH). With keyPrefix, SCAN's pattern gets the prefix, HSCAN/SSCAN/ZSCAN's (fields, members) do not. */
   match?: string;
@@ -27,6 +28,7 @@ export interface ScanIteratorOptions {
 /** HSCAN / SSCAN / ZSCAN take MATCH and COUNT. */
 export type CollectionScanOptions = Omit<ScanIteratorOptions, 'type'>;
 
+/** One field of a hash, as `hscanIterator` yields it. */
 export interface HashEntry {
   field: string;
   value: string;
