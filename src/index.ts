@@ -13,6 +13,7 @@ export type { SentinelOptions } from './sentinel/options.js';
 export type { ClusterOptions, NatMap, NodeOptions, ReadFrom } from './cluster/options.js';
 export type { ClusterStats } from './cluster/topology.js';
 export type { ClusterScanOptions } from './cluster/scan.js';
+export type { ScanIteratorOptions, CollectionScanOptions, HashEntry } from './commands/scan-iterators.js';
 export type { KeySpread } from './cluster/spread.js';
 export { keySlot } from './cluster/slot.js';
 // Returned by cluster.slotMap and the 'refresh' event: a type to name, not a class to build.
@@ -62,3 +63,4 @@ export {
   type Redirect,
 } from './errors.js';
 export { channels as diagnosticsChannels } from './diagnostics.js';
+export type { CommandTraceContext, BatchTraceContext, ConnectTraceContext, TracePeer } from './diagnostics.js';

@@ -19,6 +19,7 @@ import { Multi, Pipeline, type BatchExecutor, type CommandTuple } from '../batch
 import { runSliced } from '../batch/slices.js';
 import { readTransaction, transactionBlock } from '../batch/transaction.js';
 import { prefixCommand, prefixCommands } from '../commands/key-prefix.js';
+import { asItems, scanPage, scanWords, ScanningMethods, walkCursor, type ScanIteratorOptions } from '../commands/scan-iterators.js';
 import { runWatch, type WatchCallback, type WatchOptions } from '../batch/watch.js';
 import { sendOne, sendPipeline, sendTransaction } from '../connection/send.js';
 import type { RespValue } from '../resp/types.js';
@@ -38,7 +39,7 @@ export interface Client extends EventEmitter<ClientEvents> {}
  * pipelining; WATCH and blocking commands use a small pool of dedicated connections.
  */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
-export class Client extends CommandMethods<AsPromise> {
+export class Client extends ScanningMethods {
   /** Private: it holds the password, which nothing reachable from the client may show. */
   readonly #options: ResolvedOptions;
   /** The options as given, for duplicate(); private for the same reason. */
@@ -139,6 +140,20 @@ export class Client extends CommandMethods<AsPromise> {
   #poolOf(): ConnectionPool {
     this.#pool ??= new ConnectionPool(this.#options);
     return this.#pool;
+  }
+
+  /**
+   * Every key (SCAN), one per step: `for await (const k of client.scanIterator({ match: 'user:*' }))`.
+   * With keyPrefix, only the prefix's keys (they come back with the prefix). Options: match,
+   * count (default 100), type.
+   */
+  scanIterator(options?: ScanIteratorOptions): AsyncGenerator<string, void, undefined> {
+    const run = <R>(cmd: Command<R>): Promise<R> => this._run(cmd);
+    const anyKey = this.#options.keyPrefix !== undefined;
+    return (async function* () {
+      const words = scanWords('SCAN', options, anyKey);
+      yield* walkCursor((cursor) => run(scanPage('SCAN', undefined, cursor, words)), asItems);
+    })();
   }
 
   /**

@@ -8,14 +8,14 @@
 import type { EventEmitter } from 'node:events';
 import { ArgumentTypeError } from '../errors.js';
 import type { Command } from '../commands/command.js';
-import { CommandMethods } from '../commands/methods.js';
 import { flattenKeys, type Apply, type AsPromise, type RedisKey } from '../commands/keyspace-methods.js';
 import { commandRefusal } from '../commands/connection-state.js';
 import { isBlocking } from '../commands/keys.js';
-import { prefixCommand, prefixCommands, prefixKey } from '../commands/key-prefix.js';
+import { prefixCommand, prefixCommands } from '../commands/key-prefix.js';
+import { scanWords, ScanningMethods } from '../commands/scan-iterators.js';
 import { Multi, Pipeline, type BatchExecutor, type CommandTuple } from '../batch/builders.js';
 import type { WatchCallback, WatchOptions } from '../batch/watch.js';
-import type { RedisArg } from '../resp/types.js';
+import type { RedisArg, RespValue } from '../resp/types.js';
 import { runCommand, runPipeline } from './dispatch.js';
 import { runBlocking, runClusterWatch, runTransaction } from './units.js';
 import { resolveClusterOptions, type ClusterOptions, type ResolvedClusterOptions } from './options.js';
@@ -52,7 +52,7 @@ export interface Cluster extends EventEmitter<ClusterEvents> {}
  * and failovers handled per command.
  */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
-export class Cluster extends CommandMethods<AsPromise> {
+export class Cluster extends ScanningMethods {
   /** Private: it holds the password, which nothing reachable from the client may show. */
   readonly #options: ResolvedClusterOptions;
   /** The options as given, for duplicate(); private for the same reason. */
@@ -116,11 +116,19 @@ export class Cluster extends CommandMethods<AsPromise> {
     return keySpread(keys, this.#topology.slotMap);
   }
 
-  /** Every key of every primary (SCAN per node), e.g. `for await (const k of cluster.scanIterator({ match: 'user:*' }))`. */
+  /**
+   * Every key of every primary (SCAN per node), one key per step:
+   * `for await (const k of cluster.scanIterator({ match: 'user:*' }))`. With keyPrefix, only
+   * the prefix's keys (they come back with the prefix). Options: match, count (default 100), type.
+   */
   scanIterator(options?: ClusterScanOptions): AsyncGenerator<string, void, undefined> {
     const prefix = this.#options.node.keyPrefix;
-    const scan = options?.match === undefined || prefix === undefined ? options : { ...options, match: String(prefixKey(options.match, prefix)) };
-    return scanPrimaries(this.#topology.slotMap.primaries(), (n) => this.#topology.connection(n), scan);
+    const topology = this.#topology;
+    return (async function* () {
+      const words = scanWords('SCAN', options, prefix !== undefined);
+      const prefixed = prefixCommand({ name: 'SCAN', args: ['0', ...words] }, prefix).args.slice(1);
+      yield* scanPrimaries(topology.slotMap.primaries(), (n) => topology.connection(n), prefixed);
+    })();
   }
 
   /** Graceful: pending replies arrive on every node, then the connections close. */
@@ -174,12 +182,21 @@ export class Cluster extends CommandMethods<AsPromise> {
     const refusal = commandRefusal(cmd as Command<unknown>, 'cluster');
     if (refusal !== undefined) return Promise.reject(refusal);
     if (isBlocking(cmd.name, cmd.args)) return runBlocking(this.#topology, cmd);
+    const learning = this.#topology.learnedKeys.learn([cmd as Command<unknown>], this.#askAnyNode);
+    if (learning !== undefined) return learning.then(() => runCommand(this.#topology, cmd));
     return runCommand(this.#topology, cmd);
   }
 
+  /** COMMAND GETKEYS for a command the table does not know, asked of any node. */
+  readonly #askAnyNode = (cmd: Command<RespValue>): Promise<RespValue> => runCommand(this.#topology, cmd);
+
   readonly #executor: BatchExecutor = {
     path: 'cluster',
-    pipeline: (cmds) => runPipeline(this.#topology, prefixCommands(cmds, this.#options.node.keyPrefix)),
+    pipeline: async (given) => {
+      const cmds = prefixCommands(given, this.#options.node.keyPrefix);
+      await this.#topology.learnedKeys.learn(cmds, this.#askAnyNode);
+      return runPipeline(this.#topology, cmds);
+    },
     transaction: (cmds) => runTransaction(this.#topology, prefixCommands(cmds, this.#options.node.keyPrefix)),
   };
 

@@ -20,11 +20,20 @@ import { MergeState, type Reply } from './merge.js';
 import { planBatch, type BatchPlan, type EntryRef, type NodeBatch, type PlanOptions } from './plan.js';
 import { followRedirects, outcomeOf, waitAndRefresh, type Bounce, type Entry, type Lane } from './redirect.js';
 import { readsFromReplicas } from './options.js';
-import { routeCommand } from './route.js';
+import { routeCommand, type RouteContext } from './route.js';
 import type { NodeAddress, NodeInfo } from './slot-map.js';
 import type { Topology } from './topology.js';
 
-const TO_REPLICA = Object.freeze({ readOnlyToReplica: true });
+/** Each topology's route context, made once: the hot path allocates nothing for it. */
+const contexts = new WeakMap<Topology, RouteContext>();
+function routeContext(topology: Topology): RouteContext {
+  let ctx = contexts.get(topology);
+  if (ctx === undefined) {
+    ctx = Object.freeze({ readOnlyToReplica: readsFromReplicas(topology.options.readFrom), learned: topology.learnedKeys });
+    contexts.set(topology, ctx);
+  }
+  return ctx;
+}
 
 /** A pipeline entry as sent to a node: where its reply belongs. */
 interface PipelineEntry extends Entry {
@@ -32,7 +41,7 @@ interface PipelineEntry extends Entry {
 }
 
 function planOptions(topology: Topology): PlanOptions {
-  return readsFromReplicas(topology.options.readFrom) ? { readOnlyToReplica: true, readFrom: topology.pickReader } : {};
+  return readsFromReplicas(topology.options.readFrom) ? { readOnlyToReplica: true, readFrom: topology.pickReader, learned: topology.learnedKeys } : { learned: topology.learnedKeys };
 }
 
 /** The command as a node receives it: no transform (applied after the merge). */
@@ -66,7 +75,7 @@ export function sharedLane<E extends Entry>(topology: Topology): Lane<E> {
 
 /** Single commands take the short road when they have one target; else they are a batch of one. */
 export function runCommand<T>(topology: Topology, cmd: Command<T>): Promise<T> {
-  const route = routeCommand(cmd, readsFromReplicas(topology.options.readFrom) ? TO_REPLICA : undefined);
+  const route = routeCommand(cmd, routeContext(topology));
   let node: NodeInfo | undefined;
   let slot = -1;
   if (route.kind === 'slot') {

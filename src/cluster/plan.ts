@@ -23,7 +23,8 @@
  */
 import { ClusterError, CrossSlotError } from '../errors.js';
 import type { RedisArg } from '../resp/types.js';
-import { routeCommand, type RoutableCommand, type Route, type SplitRule } from './route.js';
+import { routeCommand, type RoutableCommand, type Route, type RouteContext, type SplitRule } from './route.js';
+import type { LearnedKeyLookup } from './learned-keys.js';
 import { nodeKey, type NodeAddress, type NodeInfo, type ShardInfo, type SlotMap } from './slot-map.js';
 import { isReadOnly, type ResponsePolicy } from '../commands/keys.js';
 
@@ -79,6 +80,8 @@ export interface PlanOptions {
   readonly readFrom?: ((shard: ShardInfo, slot: number) => NodeInfo) | undefined;
   /** Node for keyless commands without a policy; default a node the plan already uses. */
   readonly anyNode?: NodeAddress | undefined;
+  /** Key positions learned for commands the table does not know (learned-keys.ts). */
+  readonly learned?: LearnedKeyLookup | undefined;
 }
 
 const WHOLE: Assembly = Object.freeze({ kind: 'whole' });
@@ -145,12 +148,12 @@ class PlanBuilder {
   readonly #byNode = new Map<NodeInfo, NodeBatch>();
   readonly #slotMap: SlotMap;
   readonly #options: PlanOptions | undefined;
-  readonly #readOnly: { readonly readOnlyToReplica: boolean };
+  readonly #readOnly: RouteContext;
 
   constructor(slotMap: SlotMap, options: PlanOptions | undefined) {
     this.#slotMap = slotMap;
     this.#options = options;
-    this.#readOnly = { readOnlyToReplica: options?.readOnlyToReplica === true && options.readFrom !== undefined };
+    this.#readOnly = { readOnlyToReplica: options?.readOnlyToReplica === true && options.readFrom !== undefined, learned: options?.learned };
   }
 
   add(cmd: RoutableCommand, index: number): void {

@@ -24,6 +24,7 @@ import {
   type ResponsePolicy,
 } from '../commands/keys.js';
 import type { RedisArg } from '../resp/types.js';
+import type { LearnedKeyLookup } from './learned-keys.js';
 import { keySlot } from './slot.js';
 import type { ReadFrom } from './options.js';
 import type { NodeInfo, ShardInfo } from './slot-map.js';
@@ -38,6 +39,8 @@ export interface RoutableCommand {
 export interface RouteContext {
   /** Read-only commands may go to a replica (the cluster's readOnly / scaleReads option). */
   readonly readOnlyToReplica?: boolean | undefined;
+  /** Key positions learned (COMMAND GETKEYS) for commands the table does not know. */
+  readonly learned?: LearnedKeyLookup | undefined;
 }
 
 /** How the parts of a split command are merged: by the table's response policy, or by key order. */
@@ -84,15 +87,19 @@ const LOAD_EVERYWHERE: ReadonlySet<string> = new Set(['script|load', 'function|l
 
 export function routeCommand(cmd: RoutableCommand, ctx?: RouteContext): Route {
   const spec = lookupCommand(cmd.name, cmd.args);
-  // Unknown (module) commands: any node; a MOVED reply will correct us if it had keys.
-  if (spec === undefined) return ANY;
+  if (spec === undefined) {
+    // Unknown (module) commands: by the keys the server named, else any node; a MOVED reply
+    // corrects us if it had keys after all.
+    const learned = ctx?.learned?.keysOf(cmd.name, cmd.args);
+    return learned === undefined || learned.length === 0 ? ANY : keyedRoute(undefined, cmd.args, learned, ctx);
+  }
   const keys = keyIndexesOf(spec, cmd.args);
   if (keys.length > 0) return keyedRoute(spec, cmd.args, keys, ctx);
   return keylessRoute(spec);
 }
 
 function keyedRoute(
-  spec: CommandSpec,
+  spec: CommandSpec | undefined,
   args: readonly RedisArg[],
   keys: readonly number[],
   ctx: RouteContext | undefined,
@@ -101,10 +108,10 @@ function keyedRoute(
   for (let i = 1; i < keys.length; i++) {
     if (keySlot(args[keys[i]!]!) === slot) continue;
     const slots = keys.map((k) => keySlot(args[k]!));
-    const split = SPLITTABLE.has(spec.name) ? { keyStep: keyStepOf(spec), response: spec.responsePolicy } : undefined;
+    const split = spec !== undefined && SPLITTABLE.has(spec.name) ? { keyStep: keyStepOf(spec), response: spec.responsePolicy } : undefined;
     return { kind: 'cross-slot', keyIndexes: keys, slots, split };
   }
-  return { kind: 'slot', slot, readOnly: ctx?.readOnlyToReplica === true && isReadOnlySpec(spec) };
+  return { kind: 'slot', slot, readOnly: ctx?.readOnlyToReplica === true && spec !== undefined && isReadOnlySpec(spec) };
 }
 
 function keylessRoute(spec: CommandSpec): Route {

@@ -12,6 +12,7 @@ import { ClusterError, ConnectionError, ReplyError, TimeoutError } from '../erro
 import { Connection } from '../connection/connection.js';
 import { ConnectionPool } from '../connection/pool.js';
 import type { HandshakeSettings } from '../connection/handshake.js';
+import { LearnedKeys } from './learned-keys.js';
 import type { ResolvedOptions } from '../connection/options.js';
 import type { RespValue } from '../resp/types.js';
 import { readsFromReplicas, type ResolvedClusterOptions } from './options.js';
@@ -49,6 +50,8 @@ const INFO_SERVER = { name: 'INFO', args: ['server'] } as const;
 
 export class Topology extends EventEmitter<TopologyEvents> {
   readonly options: ResolvedClusterOptions;
+  /** Key positions of commands the table does not know, asked of the cluster (learned-keys.ts). */
+  readonly learnedKeys = new LearnedKeys();
   readonly stats: ClusterStats = { moved: 0, ask: 0, tryAgain: 0, clusterDown: 0, refreshes: 0, connectionRetries: 0 };
   #map: SlotMap;
   readonly #conns = new Map<string, Connection>();

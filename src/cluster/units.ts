@@ -16,7 +16,9 @@
  * WATCH cannot carry ASKING through the user's callback (it would be needed before every read
  * and before MULTI), so a WATCH attempt that meets ASK waits like TRYAGAIN until the slot moved.
  */
-import { ClusterError, CrossSlotError, PipelineError, ReplyError } from '../errors.js';
+import { ClusterError, CrossSlotError, PipelineError, ReplyError, TimeoutError } from '../errors.js';
+import { blockingLimitMs } from '../commands/blocking.js';
+import { timeLimit } from '../connection/socket.js';
 import type { Command } from '../commands/command.js';
 import { commandKeyIndexes } from '../commands/keys.js';
 import { prefixKey } from '../commands/key-prefix.js';
@@ -105,6 +107,7 @@ export async function runTransaction(topology: Topology, cmds: readonly Command<
 /** Blocking commands wait on a dedicated connection to the slot's owner, never on the shared one. */
 export function runBlocking<T>(topology: Topology, cmd: Command<T>): Promise<T> {
   const slot = commonSlotOf(cmd.name, [cmd as Command<unknown>]) ?? -1;
+  const limitMs = blockingLimitMs(cmd.name, cmd.args, topology.options.node.commandTimeout);
   const lane: Lane<Entry> = async (node, entries, asking) => {
     const pool = topology.pool(node);
     let conn;
@@ -113,7 +116,9 @@ export function runBlocking<T>(topology: Topology, cmd: Command<T>): Promise<T> 
     } catch (error) {
       return [entryFailure(error, false)];
     }
-    const [reply] = await sendEach(conn, [entries[0]!.cmd], { asking });
+    const sent = sendEach(conn, [entries[0]!.cmd], { asking });
+    // Its server timeout plus commandTimeout, as on a standalone client (commands/blocking.ts).
+    const [reply] = limitMs > 0 ? await timeLimit(sent, limitMs, () => [new TimeoutError(`${cmd.name} timed out after ${limitMs} ms (its server timeout plus commandTimeout)`, limitMs)]) : await sent;
     // A reply error leaves the connection clean; a lost or timed-out one leaves it in doubt.
     if (reply instanceof ReplyError || !(reply instanceof Error)) await pool.release(conn).catch(() => undefined);
     else await pool.destroy(conn).catch(() => undefined);

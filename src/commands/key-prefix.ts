@@ -9,6 +9,11 @@ import type { RedisArg } from '../resp/types.js';
 import type { Command } from './command.js';
 import { commandKeyIndexes } from './keys.js';
 
+/** A prefix inside a MATCH pattern: its own glob characters match only themselves. */
+function literalGlob(prefix: string): string {
+  return prefix.replace(/[*?[\]\\]/g, '\\$&');
+}
+
 function prefixed(prefix: string, arg: RedisArg): string | Buffer {
   if (Buffer.isBuffer(arg)) return Buffer.concat([Buffer.from(prefix), arg]);
   return prefix + String(arg);
@@ -26,10 +31,12 @@ function scanMatchIndexes(args: readonly RedisArg[]): number[] {
 /** `cmd` with `prefix` on every key argument (and SCAN's MATCH pattern); `cmd` itself when there is none. */
 export function prefixCommand<T>(cmd: Command<T>, prefix: string | undefined): Command<T> {
   if (prefix === undefined || prefix === '') return cmd;
-  const at = cmd.name === 'SCAN' ? scanMatchIndexes(cmd.args) : commandKeyIndexes(cmd.name, cmd.args);
+  const scan = cmd.name === 'SCAN';
+  const at = scan ? scanMatchIndexes(cmd.args) : commandKeyIndexes(cmd.name, cmd.args);
   if (at.length === 0) return cmd;
   const args = [...cmd.args];
-  for (const i of at) args[i] = prefixed(prefix, args[i]!);
+  const put = scan ? literalGlob(prefix) : prefix;
+  for (const i of at) args[i] = prefixed(put, args[i]!);
   return { ...cmd, args };
 }
 
@@ -38,7 +45,7 @@ export function prefixCommands<T>(cmds: readonly Command<T>[], prefix: string | 
   return cmds.map((c) => prefixCommand(c, prefix));
 }
 
-/** A key or pattern with the prefix (watch() keys, cluster SCAN MATCH). */
+/** A key with the prefix (watch() keys). */
 export function prefixKey<K extends RedisArg>(key: K, prefix: string | undefined): K | string | Buffer {
   return prefix === undefined || prefix === '' ? key : prefixed(prefix, key);
 }

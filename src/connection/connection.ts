@@ -24,7 +24,7 @@ import type net from 'node:net';
 import { ConnectionError, ReplyError } from '../errors.js';
 import type { RedisArg, RespValue } from '../resp/types.js';
 import type { Command } from '../commands/command.js';
-import { channels } from '../diagnostics.js';
+import { channels, peerOf } from '../diagnostics.js';
 import { reconnectDelay, type ResolvedOptions } from './options.js';
 import { handshake, settingsOf, type HandshakeSettings } from './handshake.js';
 import { NO_ARGS } from './queue.js';
@@ -288,7 +288,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       this.#emit('ready');
     };
     if (channels.connect.hasSubscribers) {
-      await channels.connect.tracePromise(doOpen, { server: this.address, attempt: this.#attempt });
+      const { database: _, ...peer } = peerOf(this.address, this.options.path, this.options.db);
+      await channels.connect.tracePromise(doOpen, { ...peer, attempt: this.#attempt });
     } else {
       await doOpen();
     }

@@ -123,7 +123,11 @@ export interface ClientOptions extends OptionAliases {
   maxArgumentBytes?: number;
   /** Size of the pool of dedicated connections for WATCH and blocking commands. Default 8. */
   poolSize?: number;
-  /** Include command arguments (values) in diagnostics_channel messages. Default false. */
+  /**
+   * Show every argument in diagnostics_channel contexts. Default false: values are hidden by the
+   * rules of `@opentelemetry/redis-common`. AUTH, HELLO, MIGRATE, ACL and CONFIG keep those
+   * rules either way. See docs/observability.md.
+   */
   traceArguments?: boolean;
   /**
    * Put in front of every key the command table knows (and SCAN's MATCH pattern), never on other

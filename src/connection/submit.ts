@@ -6,7 +6,7 @@
 import { AbortError } from '../errors.js';
 import { checkArgs } from '../resp/encoder.js';
 import type { Command } from '../commands/command.js';
-import { channels, redactArgs } from '../diagnostics.js';
+import { channels, commandContext, peerOf, type TracePeer } from '../diagnostics.js';
 import type { ResolvedOptions } from './options.js';
 import { abortUnit, batchOf, single, type Unit } from './queue.js';
 import type { Wire } from './wire.js';
@@ -26,7 +26,7 @@ export function submitOne<T>(wire: Wire, o: ResolvedOptions, address: string, cm
     return Promise.reject(error);
   }
   if (channels.command.hasSubscribers) {
-    const ctx = { command: cmd.name, server: address, ...(o.traceArguments ? { args: redactArgs(cmd.name, cmd.args) } : {}) };
+    const ctx = commandContext(cmd.name, cmd.args, peerOf(address, o.path, o.db), o.traceArguments);
     return channels.command.tracePromise(() => enqueueOne(wire, o, cmd), ctx);
   }
   return enqueueOne(wire, o, cmd);
@@ -63,12 +63,52 @@ export function submitBatch(wire: Wire, o: ResolvedOptions, address: string, cmd
       const make = (ok: (v: unknown) => void, fail: (e: unknown) => void) => batchOf(cmds, o.returnBuffers, deadline, ok, fail, inPlace);
       wire.enqueue(signal === undefined ? make(resolve as (v: unknown) => void, reject) : abortable(signal, resolve, reject, make));
     });
-  if (channels.batch.hasSubscribers) {
-    // A transaction block is the only batch that ends with EXEC.
-    const kind = cmds[cmds.length - 1]!.name === 'EXEC' ? 'multi' : 'pipeline';
-    return channels.batch.tracePromise(run, { kind, size: cmds.length, server: address });
-  }
+  if (channels.batch.hasSubscribers || channels.command.hasSubscribers) return traced(run, o, address, cmds);
   return run();
+}
+
+/**
+ * A batch under the tracing channels: one `slotline:batch` operation, and inside it one
+ * `slotline:command` per user command (as node-redis and ioredis publish them), each ending with
+ * the batch and failing with its own error reply. A MULTI block's MULTI/EXEC frame (and what
+ * precedes it: ASKING, script loads) is not a user command; its commands end with EXEC's reply.
+ */
+function traced(run: () => Promise<unknown[]>, o: ResolvedOptions, address: string, cmds: readonly Command<unknown>[]): Promise<unknown[]> {
+  const peer = peerOf(address, o.path, o.db);
+  // A transaction block is the only batch that ends with EXEC.
+  const multi = cmds[cmds.length - 1]!.name === 'EXEC' ? cmds.findIndex((c) => c.name === 'MULTI') : -1;
+  const inner = multi >= 0 ? cmds.slice(multi + 1, -1) : cmds;
+  const mode = multi >= 0 ? 'MULTI' : 'PIPELINE';
+  const body = (): Promise<unknown[]> => {
+    const all = run();
+    if (channels.command.hasSubscribers) traceEach(all, inner, multi, peer, o.traceArguments, mode);
+    return all;
+  };
+  if (!channels.batch.hasSubscribers) return body();
+  const ctx = { ...peer, batchMode: mode, batchSize: inner.length, kind: multi >= 0 ? 'multi' : 'pipeline', size: cmds.length } as const;
+  return channels.batch.tracePromise(body, ctx);
+}
+
+function traceEach(all: Promise<unknown[]>, inner: readonly Command<unknown>[], multi: number, peer: TracePeer, showAll: boolean, mode: 'MULTI' | 'PIPELINE'): void {
+  const batch = { mode, size: inner.length };
+  inner.forEach((c, i) => {
+    const ctx = commandContext(c.name, c.args, peer, showAll, batch);
+    const own = (): Promise<unknown> => all.then((replies) => replyAt(replies, i, multi));
+    // The caller awaits the batch, not this copy: its rejection is only for the subscribers.
+    channels.command.tracePromise(own, ctx).catch(() => {});
+  });
+}
+
+/** The i-th user command's reply in a batch's replies; an error reply rejects. */
+function replyAt(replies: unknown[], i: number, multi: number): unknown {
+  let reply = replies[i];
+  if (multi >= 0) {
+    const queued = replies[multi + 1 + i];
+    const exec = replies[replies.length - 1];
+    reply = queued instanceof Error ? queued : exec instanceof Error ? exec : Array.isArray(exec) ? exec[i] : exec;
+  }
+  if (reply instanceof Error) throw reply;
+  return reply;
 }
 
 /**

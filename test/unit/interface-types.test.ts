@@ -5,7 +5,7 @@
  */
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { EventEmitter } from 'node:events';
-import { createClient, type Client } from '../../src/index.js';
+import { createClient, createCluster, type Client, type CommandTraceContext, type HashEntry, type ScoredMember } from '../../src/index.js';
 
 describe('issue 14: public types', () => {
   it('Client is a typed EventEmitter', () => {
@@ -42,5 +42,20 @@ describe('issue 14: public types', () => {
     expect(() => createClient({ keyPrefx: 'x' })).toThrow(/keyPrefx/);
     c.disconnect();
     return Promise.allSettled([...calls, popMany, popOne]);
+  });
+
+  it('iterators yield typed items; their options are checked by type too', () => {
+    const c = createClient({ port: 1, reconnect: false });
+    const cluster = createCluster({ nodes: [{ host: '127.0.0.1', port: 1 }] });
+    expectTypeOf(c.scanIterator({ match: 'a*', count: 10, type: 'hash' })).toEqualTypeOf<AsyncGenerator<string, void, undefined>>();
+    expectTypeOf(cluster.hscanIterator('h')).toEqualTypeOf<AsyncGenerator<HashEntry, void, undefined>>();
+    expectTypeOf(c.zscanIterator('z', { match: 'm*' })).toEqualTypeOf<AsyncGenerator<ScoredMember, void, undefined>>();
+    expectTypeOf(cluster.sscanIterator('s')).toEqualTypeOf<AsyncGenerator<string, void, undefined>>();
+    // @ts-expect-error: TYPE is SCAN's only
+    void c.sscanIterator('s', { type: 'set' });
+    expectTypeOf<CommandTraceContext['serverPort']>().toEqualTypeOf<number | undefined>();
+    expectTypeOf<CommandTraceContext['statement']>().toEqualTypeOf<string>();
+    c.disconnect();
+    cluster.disconnect();
   });
 });

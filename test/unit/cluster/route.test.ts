@@ -77,11 +77,16 @@ describe('routeCommand: keyless commands', () => {
     ['CONFIG SET maxmemory 0', 'all-nodes', 'all_succeeded'],
     ['SLOWLOG LEN', 'all-nodes', 'agg_sum'],
     ['SLOWLOG GET', 'all-nodes', undefined],
+    // Tagged by Valkey 8 (the table merges Redis 7.0's and Valkey 8's COMMAND INFO).
+    ['CLIENT SETNAME x', 'all-nodes', 'all_succeeded'],
+    ['ACL SETUSER u on', 'all-nodes', 'all_succeeded'],
+    ['CONFIG REWRITE', 'all-nodes', 'all_succeeded'],
+    ['LATENCY RESET', 'all-nodes', 'agg_sum'],
   ])('%s → %s (%s)', (line, kind, response) => {
     expect(route(line)).toEqual({ kind, response });
   });
 
-  it.each(['PING', 'ECHO hi', 'INFO', 'INFO memory', 'RANDOMKEY', 'CLIENT LIST', 'CLIENT SETNAME x', 'TIME', 'MULTI', 'EXEC', 'SUBSCRIBE ch', 'PUBLISH ch m', 'EVAL s 0', 'FCALL f 0', 'CONFIG GET x', 'CLUSTER SHARDS', 'NOSUCHCOMMAND a b'])(
+  it.each(['PING', 'ECHO hi', 'INFO', 'INFO memory', 'RANDOMKEY', 'CLIENT LIST', 'TIME', 'MULTI', 'EXEC', 'SUBSCRIBE ch', 'PUBLISH ch m', 'EVAL s 0', 'FCALL f 0', 'CONFIG GET x', 'CLUSTER SHARDS', 'NOSUCHCOMMAND a b'])(
     '%s → any',
     (line) => {
       expect(route(line)).toEqual({ kind: 'any' });
