@@ -13,12 +13,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { inspect } from 'node:util';
-import type { TracingChannelSubscribers } from 'node:diagnostics_channel';
-import { ConnectionError, createClient, createCluster, diagnosticsChannels, InvalidOptionError, MultiRefusedError, ReplyError, SlotlineError, type Client, type Cluster } from '../../src/index.js';
+import { ConnectionError, createClient, createCluster, InvalidOptionError, MultiRefusedError, ReplyError, SlotlineError, type Client, type Cluster } from '../../src/index.js';
 import { makeCertificateAuthority, startTlsStandalone, type CertificateAuthority, type TlsServer } from '../harness/tls.js';
 import { redisCli, startCluster, startStandalone, type ClusterHandle, type StandaloneServer } from '../harness/servers.js';
 import { within } from '../harness/wait.js';
+import { traceAll, views } from '../support/observe.js';
 
 const settle = (p: Promise<unknown>): Promise<unknown> => p.then((v) => v, (e: unknown) => e);
 const k = (name: string): string => `scen-sec:${randomUUID()}:${name}`;
@@ -100,37 +99,6 @@ describe('issue 12 scenario TLS: verification on by default, the right CA works,
     console.log(`[issue 12 TLS] lazy client, untrusted certificate: commands refused after ${took} ms`);
   });
 });
-
-/** Every message published on slotline's tracing channels, as given (contexts hold errors and args). */
-function traceAll(): { messages: unknown[]; stop: () => void } {
-  const messages: unknown[] = [];
-  const stops: Array<() => void> = [];
-  for (const channel of ['command', 'batch', 'connect'] as const) {
-    const tc = diagnosticsChannels[channel] as unknown as {
-      subscribe(s: TracingChannelSubscribers<object>): void;
-      unsubscribe(s: TracingChannelSubscribers<object>): void;
-    };
-    const record = (message: object): void => {
-      messages.push({ ...(message as Record<string, unknown>) });
-    };
-    const subscribers: TracingChannelSubscribers<object> = { start: record, end: record, asyncStart: record, asyncEnd: record, error: record };
-    tc.subscribe(subscribers);
-    stops.push(() => tc.unsubscribe(subscribers));
-  }
-  return { messages, stop: () => stops.forEach((s) => s()) };
-}
-
-/** Every way a program or a log could show `value`: inspect (hidden fields, getters), String, JSON, message, stack, cause. */
-function views(value: unknown): string[] {
-  const out = [inspect(value, { depth: Infinity, showHidden: true, getters: true }), inspect(value, { depth: 6 }), String(value)];
-  try {
-    out.push(JSON.stringify(value) ?? '');
-  } catch (error) {
-    out.push(String(error));
-  }
-  if (value instanceof Error) out.push(value.message, value.stack ?? '', inspect(value.cause, { depth: Infinity, showHidden: true }));
-  return out;
-}
 
 function expectNoSecret(what: string, values: readonly unknown[], secret: string): void {
   for (const v of values) {
@@ -221,15 +189,15 @@ describe('issue 12 scenario ACL: NOPERM is a ReplyError, the connection keeps se
       expect(badUrl).toBeInstanceOf(InvalidOptionError);
 
       // The checks below are not vacuous: traces saw AUTH / HELLO with arguments traced.
-      expect(trace.messages.length).toBeGreaterThan(10);
+      expect(trace.events.length).toBeGreaterThan(10);
       expectNoSecret('standalone client', [c, bad, lazyBad, c.pipeline().get(key), c.multi().get(key)], PASSWORD);
       expectNoSecret('errors', [...denied, batch, tx, refused, lazyRefused, badOption, badUrl], PASSWORD);
-      expectNoSecret('wrong-password errors and clients', [refused, lazyRefused, bad, lazyBad, seen, trace.messages], WRONG);
+      expectNoSecret('wrong-password errors and clients', [refused, lazyRefused, bad, lazyBad, seen, trace.events], WRONG);
       await c.close();
       bad.disconnect();
       lazyBad.disconnect();
       expectNoSecret('events', seen, PASSWORD);
-      expectNoSecret('diagnostics_channel messages', trace.messages, PASSWORD);
+      expectNoSecret('diagnostics_channel messages', trace.events, PASSWORD);
     } finally {
       trace.stop();
     }
@@ -263,14 +231,14 @@ describe('issue 12 scenario ACL: NOPERM is a ReplyError, the connection keeps se
       const refused = await within(settle(bad.connect()), 5000, 'cluster connect with a wrong password');
       expect(refused).toBeInstanceOf(SlotlineError);
       expect((refused as Error).message).toMatch(/WRONGPASS/);
-      expect(trace.messages.length).toBeGreaterThan(10);
+      expect(trace.events.length).toBeGreaterThan(10);
       expectNoSecret('cluster', [c, c.slotMap, c.pipeline().get(keys[0]!)], PASSWORD);
       expectNoSecret('cluster errors', [...denied, replies], PASSWORD);
-      expectNoSecret('wrong-password cluster', [bad, refused, trace.messages], WRONG);
+      expectNoSecret('wrong-password cluster', [bad, refused, trace.events], WRONG);
       await c.close();
       bad.disconnect();
       expectNoSecret('cluster events', seen, PASSWORD);
-      expectNoSecret('cluster diagnostics_channel messages', trace.messages, PASSWORD);
+      expectNoSecret('cluster diagnostics_channel messages', trace.events, PASSWORD);
     } finally {
       trace.stop();
     }

@@ -103,8 +103,11 @@ async function worker(c: Cluster, n: number, until: () => boolean): Promise<Tall
           counted(await c.runScript(incrBy, [counter], ['1']));
           break;
         case 4: {
-          const list = `${tag}:list`;
-          await c.rpush(list, value);
+          // A list of its own each time: a failed round cannot leave an element for the next one,
+          // and RPUSH answering more than 1 would mean a push applied twice.
+          const list = `${tag}:list:${i}`;
+          const length = await c.rpush(list, value);
+          if (length !== 1) t.wrong.push(`RPUSH ${i} answered ${length}`);
           const popped = await c.blpop(list, 2);
           if (popped === null || popped.element !== value) t.wrong.push(`BLPOP ${JSON.stringify(popped)}`);
           break;
@@ -125,8 +128,6 @@ async function worker(c: Cluster, n: number, until: () => boolean): Promise<Tall
       else t.typed++;
       // Only kinds that increment count a loss; a failed increment of kind 0 may have run.
       if (kind !== 4 && mayHaveRun(error)) t.maybe++;
-      // The blocking kind may leave its element behind: start the next one on a fresh list state.
-      if (kind === 4) await c.del(`${tag}:list`).catch(() => undefined);
       await sleep(5);
     }
     t.calls++;
