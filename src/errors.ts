@@ -230,9 +230,15 @@ export class TimeoutError extends SlotlineError {
   override name = 'TimeoutError';
   override readonly code = 'SLOTLINE_TIMEOUT';
   readonly timeoutMs: number;
-  constructor(message: string, timeoutMs: number) {
+  /**
+   * Whether the command had been written when its time ran out: true, it may have run; false,
+   * it expired while held (offline queue, back-pressure) and was never sent.
+   */
+  readonly written: boolean;
+  constructor(message: string, timeoutMs: number, options?: { written?: boolean }) {
     super(message);
     this.timeoutMs = timeoutMs;
+    this.written = options?.written ?? true;
   }
 }
 

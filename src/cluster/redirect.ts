@@ -12,6 +12,7 @@
  *   ASK, entry cannot carry ASKING   the slot's owner again, until the slot moved  yes   -        ask
  *   (a WATCH attempt: ASKING would be needed before every command of the callback)
  *   TRYAGAIN                         the slot's owner again                        yes   -        tryAgain
+ *   TRYAGAIN from an ASK target      the same target with ASKING again (2)          yes   -        tryAgain
  *   LOADING                          the slot's owner again                        yes   -        tryAgain
  *   CLUSTERDOWN, MASTERDOWN          the owner after a refresh                     yes   yes      clusterDown / tryAgain
  *   READONLY (failover happened)     the owner after a refresh                     yes   yes      connectionRetries
@@ -23,6 +24,9 @@
  *   (outage rows: connection lost, no owner — the call waits for the shard, see below)
  *   timeout, anything else           final: the caller gets the reply
  *   (1) only when sent back to a node this entry already visited: two nodes disagree
+ *   (2) a multi-key command (MULTI block, script) whose keys are split between the two nodes of
+ *       a migrating slot, or that creates a key there: the owner would only answer ASK again,
+ *       so one wait costs one redirect, not two, and retryTimeout bounds it as documented
  *
  * Bounds per call: at most `maxRedirections` redirects (MOVED, ASK, TRYAGAIN, CLUSTERDOWN, …),
  * and no wait that would end after `retryTimeout` ms from the first redirect; a shard that cannot
@@ -195,7 +199,8 @@ export async function followRedirects<E extends Entry>(host: RedirectHost, bounc
     let refresh = false;
     const next: Track<E>[] = [];
     for (const t of round) {
-      const rule = REDIRECTS[outcomeOf(t.reply, t.entry)];
+      const outcome = outcomeOf(t.reply, t.entry);
+      const rule = REDIRECTS[outcome];
       if (rule.next === 'final' || host.closed) {
         out[t.index] = t.reply;
         continue;
@@ -206,9 +211,14 @@ export async function followRedirects<E extends Entry>(host: RedirectHost, bounc
         continue;
       }
       if (rule.stat !== undefined) host.stats[rule.stat]++;
+      const askedBefore = t.asking;
       t.asking = false;
       t.node = undefined;
-      if (rule.next === 'redirect') {
+      if (askedBefore && outcome === 'tryagain') {
+        t.node = t.visited[t.visited.length - 1];
+        t.asking = true;
+        wait = true;
+      } else if (rule.next === 'redirect') {
         const error = t.reply as ReplyError;
         const to = error.redirect!;
         // An empty or unknown host means the host of the node that answered (cluster spec).

@@ -29,7 +29,7 @@ import { reconnectDelay, type ResolvedOptions } from './options.js';
 import { handshake, settingsOf, type HandshakeSettings } from './handshake.js';
 import { NO_ARGS } from './queue.js';
 import { submitBatch, submitOne, type BatchOptions } from './submit.js';
-import { dial, timeLimit } from './socket.js';
+import { dial, isCertificateRefusal, timeLimit } from './socket.js';
 import { Wire, type ConnectionStatus } from './wire.js';
 import type { EndpointSource } from './endpoint.js';
 
@@ -122,7 +122,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
    * Opens the socket and runs the handshake. Rejects on refusal or bad credentials; with
    * `retry` (a connection no caller is waiting on: lazy connect), a failure the server did not
    * answer for itself (refused, timed out, lost) is retried like a lost connection while the
-   * promise still rejects, and only the server's refusal in the handshake (auth, SELECT) ends it.
+   * promise still rejects, and only the server's refusal in the handshake (auth, SELECT) or an
+   * untrusted TLS certificate ends it.
    */
   async connect(retry = false): Promise<void> {
     if (this.#wire.status === 'ready') return;
@@ -161,7 +162,9 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       // disconnect() during the open has already ended everything: say so, once.
       if (this.#isClosed()) throw this.#closedError();
       const failure = error instanceof Error ? error : new Error(String(error));
-      if (retry && this.options.reconnect !== false && !(failure.cause instanceof ReplyError)) {
+      // The server's own refusal (auth, SELECT) and an untrusted certificate end it: retrying
+      // would only turn a clear reason into a TimeoutError for every waiting command.
+      if (retry && this.options.reconnect !== false && !(failure.cause instanceof ReplyError) && !isCertificateRefusal(failure.cause)) {
         this.#wire.status = 'reconnecting';
         this.#scheduleReconnect(failure);
       } else {

@@ -353,10 +353,10 @@ export class CommandQueue {
   }
 
   /**
-   * Fails every entry whose deadline has passed (`timeout(name)` builds its error); returns the
+   * Fails every entry whose deadline has passed (`timeout(name, written)` builds its error); returns the
    * next deadline still ahead, or 0. Deadlines grow along each list, so each walk stops early.
    */
-  expire(now: number, timeout: (name: string) => Error): number {
+  expire(now: number, timeout: (name: string, written: boolean) => Error): number {
     let next = 0;
     const ahead = (d: number): void => {
       if (next === 0 || d < next) next = d;
@@ -368,7 +368,7 @@ export class CommandQueue {
         ahead(p.deadline);
         break;
       }
-      settle(p, 'failure', timeout(p.name));
+      settle(p, 'failure', timeout(p.name, true));
     }
     for (const p of this.#toWrite) {
       if (p.stage === 'done' || p.deadline === 0) continue;
@@ -376,7 +376,7 @@ export class CommandQueue {
         ahead(p.deadline);
         break;
       }
-      failUnit(p.batch ?? p, timeout(p.batch === null ? p.name : `Batch of ${p.batch.entries.length}`));
+      failUnit(p.batch ?? p, timeout(p.batch === null ? p.name : `Batch of ${p.batch.entries.length}`, false));
     }
     // Held units expire from the head; nothing of them was written.
     for (let u = this.#waiting.peekFront(); u !== undefined; u = this.#waiting.peekFront()) {
@@ -387,7 +387,7 @@ export class CommandQueue {
       }
       this.#waiting.shift();
       this.#waitingSize -= sizeOf(u);
-      if (!isDone(u)) failUnit(u, timeout(u instanceof Batch ? `Batch of ${u.entries.length}` : u.name));
+      if (!isDone(u)) failUnit(u, timeout(u instanceof Batch ? `Batch of ${u.entries.length}` : u.name, false));
     }
     return next;
   }

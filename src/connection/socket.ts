@@ -36,7 +36,16 @@ export function dial(o: ResolvedOptions, opening: (socket: net.Socket | undefine
       reject(error);
     };
     const timer = setTimeout(() => fail(new ConnectionError(`Connecting to ${address} timed out after ${o.connectTimeout} ms`, 'refused')), o.connectTimeout);
-    const onError = (error: Error): void => fail(new ConnectionError(`Cannot connect to ${address}: ${error.message}`, 'refused', { cause: error }));
+    const onError = (error: Error): void =>
+      fail(
+        new ConnectionError(
+          isCertificateRefusal(error)
+            ? `Cannot connect to ${address}: its TLS certificate is not trusted (${error.message}); give the CA that signed it as the tls.ca option`
+            : `Cannot connect to ${address}: ${error.message}`,
+          'refused',
+          { cause: error },
+        ),
+      );
     const onClose = (): void => fail(new ConnectionError(`Connection to ${address} was closed`, 'client-closed'));
     socket.once('error', onError);
     socket.once('close', onClose);
@@ -49,6 +58,16 @@ export function dial(o: ResolvedOptions, opening: (socket: net.Socket | undefine
       resolve(socket);
     });
   });
+}
+
+/**
+ * Whether a dial failed because the server's TLS certificate did not verify (unknown or
+ * self-signed issuer, expired, another host's name). Retrying cannot change that answer, unlike
+ * a refused or timed-out dial, so the connection layer gives up on it at once.
+ */
+export function isCertificateRefusal(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO_|ALTNAME|HOSTNAME_MISMATCH/.test(code);
 }
 
 /** `promise`, or what `late()` returns (or throws) once `ms` have passed, whichever comes first. */

@@ -287,8 +287,12 @@ export class Wire {
     this.#timer = setTimeout(this.#onTimer, this.#options.commandTimeout);
   }
 
-  #timeoutError = (name: string): Error =>
-    new TimeoutError(`${name} timed out after ${this.#options.commandTimeout} ms (${this.#address})`, this.#options.commandTimeout);
+  #timeoutError = (name: string, written: boolean): Error =>
+    new TimeoutError(
+      `${name} timed out after ${this.#options.commandTimeout} ms (${this.#address})${written ? '' : '; it was never sent'}`,
+      this.#options.commandTimeout,
+      { written },
+    );
 
   #onTimer = (): void => {
     this.#timer = undefined;

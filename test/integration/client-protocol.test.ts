@@ -8,11 +8,9 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import type { TracingChannelSubscribers } from 'node:diagnostics_channel';
 import {
   ConnectionError,
   createClient,
-  diagnosticsChannels,
   PipelineError,
   ProtocolError,
   ReplyError,
@@ -20,6 +18,7 @@ import {
   type RespValue,
 } from '../../src/index.js';
 import { standaloneTarget } from '../harness/context.js';
+import { traceAll } from '../support/observe.js';
 import { startProxy, type Proxy } from '../harness/proxy.js';
 import { encodedLength, waitUntil, within } from '../harness/wait.js';
 import { redisCli, startStandalone, type StandaloneServer } from '../harness/servers.js';
@@ -375,36 +374,6 @@ describe('the offline queue while the server is down', () => {
 });
 
 // ── 4. diagnostics_channel ────────────────────────────────────────────────────────────
-
-interface Traced {
-  channel: 'command' | 'batch' | 'connect';
-  phase: 'start' | 'asyncEnd' | 'error';
-  context: Record<string, unknown>;
-}
-
-/** Subscribes to every slotline tracing channel; returns the record and an unsubscribe. */
-function traceAll(): { events: Traced[]; stop: () => void } {
-  const events: Traced[] = [];
-  const stops: Array<() => void> = [];
-  for (const channel of ['command', 'batch', 'connect'] as const) {
-    const tc = diagnosticsChannels[channel] as unknown as {
-      subscribe(s: TracingChannelSubscribers<object>): void;
-      unsubscribe(s: TracingChannelSubscribers<object>): void;
-    };
-    const record = (phase: Traced['phase']) => (message: object) =>
-      events.push({ channel, phase, context: { ...(message as Record<string, unknown>) } });
-    const subscribers: TracingChannelSubscribers<object> = {
-      start: record('start'),
-      end: () => {},
-      asyncStart: () => {},
-      asyncEnd: record('asyncEnd'),
-      error: record('error'),
-    };
-    tc.subscribe(subscribers);
-    stops.push(() => tc.unsubscribe(subscribers));
-  }
-  return { events, stop: () => stops.forEach((s) => s()) };
-}
 
 /** Every piece of text reachable from a value: strings, Buffers, error messages and causes. */
 function allText(value: unknown, seen = new Set<unknown>()): string {

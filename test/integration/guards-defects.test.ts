@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { inspect } from 'node:util';
+import { views } from '../support/observe.js';
 import { performance } from 'node:perf_hooks';
 import {
   ArgumentTypeError,
@@ -342,22 +343,6 @@ describe('issue 11 item 10 / issue 10 §5: no password reachable from the client
   afterAll(async () => {
     await Promise.all([server?.stop(), cluster?.stop()]);
   });
-
-  /** Every view of `value` a program or a log could take. */
-  function views(value: unknown): string[] {
-    const out = [
-      inspect(value, { depth: Infinity, showHidden: true, getters: true }),
-      inspect(value, { depth: 4 }),
-      String(value),
-    ];
-    try {
-      out.push(JSON.stringify(value) ?? '');
-    } catch (error) {
-      out.push(String(error));
-    }
-    if (value instanceof Error) out.push(value.message, value.stack ?? '', inspect(value.cause, { depth: Infinity, showHidden: true }));
-    return out;
-  }
 
   function expectNoSecret(what: string, values: readonly unknown[], secrets: readonly string[]): void {
     for (const v of values) {

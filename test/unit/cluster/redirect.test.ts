@@ -139,6 +139,23 @@ describe('followRedirects', () => {
     expect(ms).toBeLessThan(2000);
   });
 
+  it('TRYAGAIN from an ASK target: waits and goes back to that target with ASKING, not through the owner (one redirect per wait)', async () => {
+    const h = host();
+    const sent: string[] = [];
+    let tries = 0;
+    // A migrating to B: A answers ASK, B (asked) answers TRYAGAIN three times, then serves.
+    const answer = lane((n, _cmd, asking) => {
+      sent.push(`${asking ? 'ASKING ' : ''}${n.port}`);
+      if (n.port === A.port) return new ReplyError(`ASK 5 127.0.0.1:${B.port}`);
+      if (!asking) return new ReplyError(`MOVED 5 127.0.0.1:${A.port}`);
+      return ++tries <= 3 ? new ReplyError('TRYAGAIN Multiple keys request during rehashing of slot') : 'ok';
+    });
+    const [reply] = await followRedirects(h, [{ entry: get(5), reply: new ReplyError(`ASK 5 127.0.0.1:${B.port}`), from: A }], answer);
+    expect(reply).toBe('ok');
+    expect(sent).toEqual(['ASKING 7001', 'ASKING 7001', 'ASKING 7001', 'ASKING 7001']);
+    expect(h.stats).toMatchObject({ ask: 1, tryAgain: 3, moved: 0 });
+  });
+
   it('TRYAGAIN stops waiting at retryTimeout', async () => {
     const h = host({ retryTimeout: 300, maxRedirections: 1000 });
     const started = performance.now();
