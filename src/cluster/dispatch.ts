@@ -30,7 +30,7 @@ interface PipelineEntry extends Entry {
   readonly ref: EntryRef;
 }
 
-function planOptions(topology: Topology): PlanOptions {
+export function planOptions(topology: Topology): PlanOptions {
   return topology.options.readFrom === 'preferReplica' ? { readOnlyToReplica: true, readFrom: topology.pickReader } : {};
 }
 
@@ -94,7 +94,7 @@ async function bounced<T>(topology: Topology, cmd: Command<unknown>, slot: numbe
   return unwrap<T>(transformed(cmd, final!));
 }
 
-function hasNoOwner(a: BatchPlan['assembly'][number]): boolean {
+export function hasNoOwner(a: BatchPlan['assembly'][number]): boolean {
   return a.kind === 'refused' && a.reason === 'no-owner';
 }
 
@@ -114,6 +114,11 @@ export async function runPipeline(topology: Topology, cmds: readonly Command<unk
     if (!(await waitAndRefresh(topology, started, waits))) break;
     plan = planBatch(cmds, topology.slotMap, planOptions(topology));
   }
+  return runPlan(topology, cmds, plan);
+}
+
+/** Runs a plan of `cmds` made by planBatch: first attempts, redirects, merge, transforms. */
+export async function runPlan(topology: Topology, cmds: readonly Command<unknown>[], plan: BatchPlan): Promise<unknown[]> {
   const state = new MergeState(plan);
   const bounces: Bounce<PipelineEntry>[] = [];
   const lane = sharedLane<PipelineEntry>(topology);
