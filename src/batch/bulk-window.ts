@@ -72,6 +72,8 @@ export interface Chunk {
   readonly loads: NodeLoads;
   /** One reply per entry once answered. */
   replies: readonly unknown[] | undefined;
+  /** loads[i] no longer counts against its node: that node answered its share. */
+  readonly released: boolean[];
 }
 
 export class BulkWindow {
@@ -123,7 +125,7 @@ export class BulkWindow {
 
   /** Records a chunk of the next `size` entries as sent with `loads`; answer it later. */
   open(size: number, loads: NodeLoads): Chunk {
-    const chunk: Chunk = { first: this.#next, size, loads, replies: undefined };
+    const chunk: Chunk = { first: this.#next, size, loads, replies: undefined, released: new Array<boolean>(loads.length).fill(false) };
     this.#next += size;
     this.#pending += size;
     this.#unanswered++;
@@ -132,17 +134,28 @@ export class BulkWindow {
     return chunk;
   }
 
+  /**
+   * `node` answered its share of the chunk (its first attempt): it gets that room back now,
+   * though the chunk still waits for its other nodes. Without it, a slow node would hold the
+   * room of every node it shares chunks with.
+   */
+  release(chunk: Chunk, node: string): void {
+    for (let i = 0; i < chunk.loads.length; i++) {
+      if (chunk.loads[i]![0] !== node || chunk.released[i] === true) continue;
+      chunk.released[i] = true;
+      const left = (this.#inFlight.get(node) ?? 0) - chunk.loads[i]![1];
+      if (left > 0) this.#inFlight.set(node, left);
+      else this.#inFlight.delete(node);
+    }
+  }
+
   /** The chunk's replies arrived (in any order among chunks): its nodes get their room back. */
   answer(chunk: Chunk, replies: readonly unknown[]): void {
     if (chunk.replies !== undefined) throw new RangeError(`chunk at ${chunk.first} was already answered`);
     if (replies.length !== chunk.size) throw new RangeError(`chunk at ${chunk.first} got ${replies.length} replies for ${chunk.size} entries`);
     chunk.replies = replies;
     this.#unanswered--;
-    for (const [node, count] of chunk.loads) {
-      const left = (this.#inFlight.get(node) ?? 0) - count;
-      if (left > 0) this.#inFlight.set(node, left);
-      else this.#inFlight.delete(node);
-    }
+    for (const [node] of chunk.loads) this.release(chunk, node);
   }
 
   /** The oldest undelivered chunk, if it is answered: the only one that may be delivered. */

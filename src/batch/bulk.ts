@@ -66,8 +66,11 @@ export interface BulkResult {
 /** A chunk ready to go: how it loads each node, and how to send it. */
 export interface PreparedChunk {
   readonly loads: NodeLoads;
-  /** One reply per command, errors in place; may reject when the chunk failed whole. */
-  run(): Promise<unknown[]>;
+  /**
+   * One reply per command, errors in place; may reject when the chunk failed whole.
+   * `answered(node)` may be called once a node has answered its share (see BulkWindow.release).
+   */
+  run(answered: (node: string) => void): Promise<unknown[]>;
 }
 
 /** What a client gives bulk(): where commands go and how a chunk is sent. */
@@ -332,7 +335,10 @@ class BulkRun {
     this.#sent += cmds.length;
     let running: Promise<unknown[]>;
     try {
-      running = prepared.run();
+      running = prepared.run((node) => {
+        win.release(chunk, node);
+        this.#notify();
+      });
     } catch (error) {
       running = Promise.reject(error);
     }

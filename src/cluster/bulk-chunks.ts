@@ -24,7 +24,7 @@ export function clusterBulkExecutor(topology: Topology): BulkExecutor {
       const loads = plan.nodes.map((batch) => [batch.key, batch.commands.length] as const);
       return {
         loads,
-        run: () => (plan.assembly.some(hasNoOwner) ? runPipeline(topology, cmds) : runPlan(topology, cmds, plan)),
+        run: (answered) => (plan.assembly.some(hasNoOwner) ? runPipeline(topology, cmds) : runPlan(topology, cmds, plan, answered)),
       };
     },
   };

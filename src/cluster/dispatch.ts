@@ -117,12 +117,16 @@ export async function runPipeline(topology: Topology, cmds: readonly Command<unk
   return runPlan(topology, cmds, plan);
 }
 
-/** Runs a plan of `cmds` made by planBatch: first attempts, redirects, merge, transforms. */
-export async function runPlan(topology: Topology, cmds: readonly Command<unknown>[], plan: BatchPlan): Promise<unknown[]> {
+/**
+ * Runs a plan of `cmds` made by planBatch: first attempts, redirects, merge, transforms.
+ * `answered(key)` hears each node's first attempt end (bulk() gives that node room again).
+ */
+export async function runPlan(topology: Topology, cmds: readonly Command<unknown>[], plan: BatchPlan, answered?: (node: string) => void): Promise<unknown[]> {
   const state = new MergeState(plan);
   const bounces: Bounce<PipelineEntry>[] = [];
   const lane = sharedLane<PipelineEntry>(topology);
-  await Promise.all(plan.nodes.map((batch) => firstAttempt(topology, cmds, batch, lane, state, bounces)));
+  const attempt = (batch: NodeBatch): Promise<void> => firstAttempt(topology, cmds, batch, lane, state, bounces);
+  await Promise.all(plan.nodes.map(answered === undefined ? attempt : (batch) => attempt(batch).finally(() => answered(batch.key))));
   if (bounces.length > 0) {
     const finals = await followRedirects(topology, bounces, lane);
     for (let i = 0; i < bounces.length; i++) state.set(bounces[i]!.entry.ref, finals[i]!);

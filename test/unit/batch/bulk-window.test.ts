@@ -58,6 +58,20 @@ describe('BulkWindow', () => {
     expect(w.pending).toBe(8); // still in the reorder buffer
   });
 
+  it('gives a node its room back when it answered its share, before the chunk is answered whole', () => {
+    const w = new BulkWindow(bulkLimits(10, 100, 10));
+    const slow = w.open(10, [['A', 1], ['B', 9]]);
+    expect(w.fits([['B', 5]])).toBe(false);
+    w.release(slow, 'B');
+    w.release(slow, 'B'); // once only
+    expect(w.inFlight('B')).toBe(0);
+    expect(w.inFlight('A')).toBe(1);
+    expect(w.fits([['B', 10]])).toBe(true);
+    w.answer(slow, new Array(10).fill('OK'));
+    expect(w.inFlight('A')).toBe(0);
+    expect(w.inFlight('B')).toBe(0);
+  });
+
   it('stops reading at maxPending and reads again once delivery makes room', () => {
     const w = new BulkWindow(bulkLimits(100, 250, 100));
     expect(w.canRead()).toBe(true);
