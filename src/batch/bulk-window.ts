@@ -45,9 +45,16 @@ function positiveInteger(name: string, value: unknown, fallback: number): number
   return value;
 }
 
-/** The limits of a run from the caller's options; throws InvalidOptionError on a bad one. */
-export function bulkLimits(window: unknown, maxPending: unknown, maxBatch: number): BulkLimits {
-  const w = positiveInteger('window', window, DEFAULT_WINDOW);
+/**
+ * The limits of a run from the caller's options; throws InvalidOptionError on a bad one.
+ * `maxWindow` is what one connection queues before it refuses (maxOfflineQueue): a node
+ * connection still opening holds a whole window, and a larger one would be refused in part.
+ */
+export function bulkLimits(window: unknown, maxPending: unknown, maxBatch: number, maxWindow = Number.POSITIVE_INFINITY): BulkLimits {
+  const w = positiveInteger('window', window, Math.min(DEFAULT_WINDOW, maxWindow));
+  if (w > maxWindow) {
+    throw new InvalidOptionError('window', `Option window (${w}) must not exceed maxOfflineQueue (${maxWindow}): a connection still opening would refuse the rest`);
+  }
   const p = positiveInteger('maxPending', maxPending, w * PENDING_WINDOWS);
   // A chunk never exceeds a window, so a node with nothing in flight can always take one.
   return { window: w, maxPending: p, chunk: Math.max(1, Math.min(maxBatch, w, p)) };

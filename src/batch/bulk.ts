@@ -41,7 +41,10 @@ export interface BulkOptions {
    * settles, and reading stops once `maxPending` commands wait. Throwing ends the run (BulkError 'consumer').
    */
   readonly onReply?: ((reply: BulkReply, index: number) => void | PromiseLike<void>) | undefined;
-  /** Most commands in flight to one node (sent, not yet answered). Default 4000. */
+  /**
+   * Most commands in flight to one node (sent, not yet answered). Default 4000; at most the
+   * client's maxOfflineQueue (a node connection still opening queues a whole window).
+   */
   readonly window?: number | undefined;
   /**
    * Most commands read from the source and not yet handed to onReply, across all nodes: the
@@ -78,6 +81,8 @@ export interface BulkExecutor {
   readonly path: CommandPath;
   readonly maxBatch: number;
   readonly maxArgumentBytes: number;
+  /** What a connection queues while it opens (maxOfflineQueue; Infinity without an offline queue): the largest window. */
+  readonly maxWindow: number;
   prepare(cmds: Command<unknown>[], signal: AbortSignal | undefined): PreparedChunk;
 }
 
@@ -165,7 +170,7 @@ class BulkRun {
     const { onReply, signal } = options;
     if (onReply !== undefined && typeof onReply !== 'function') throw new InvalidOptionError('onReply', 'Option onReply must be a function (reply, index) => void');
     if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidOptionError('signal', 'Option signal must be an AbortSignal');
-    this.#window = new BulkWindow(bulkLimits(options.window, options.maxPending, executor.maxBatch));
+    this.#window = new BulkWindow(bulkLimits(options.window, options.maxPending, executor.maxBatch, executor.maxWindow));
     this.#executor = executor;
     this.#onReply = onReply;
     this.#signal = signal;

@@ -194,6 +194,7 @@ export class Client extends CommandMethods<AsPromise> {
       path: 'client',
       maxBatch: this.#options.maxBatch,
       maxArgumentBytes: this.#options.maxArgumentBytes,
+      maxWindow: this.#options.offlineQueue ? this.#options.maxOfflineQueue : Number.POSITIVE_INFINITY,
       // A chunk is at most maxBatch long: one slice of the pipeline path, abortable until written.
       prepare: (cmds, signal) => ({ loads: [[ONE_NODE, cmds.length]], run: () => this.#executor.pipeline(cmds, signal) }),
     };

@@ -18,6 +18,7 @@ export function clusterBulkExecutor(topology: Topology): BulkExecutor {
     path: 'cluster',
     maxBatch: node.maxBatch,
     maxArgumentBytes: node.maxArgumentBytes,
+    maxWindow: node.offlineQueue ? node.maxOfflineQueue : Number.POSITIVE_INFINITY,
     prepare(given: Command<unknown>[]) {
       const cmds = prefixCommands(given, node.keyPrefix);
       const plan = planBatch(cmds, topology.slotMap, planOptions(topology));

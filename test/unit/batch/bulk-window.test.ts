@@ -14,6 +14,12 @@ describe('bulkLimits', () => {
     expect(bulkLimits(5000, 200, 1000)).toEqual({ window: 5000, maxPending: 200, chunk: 200 });
   });
 
+  it('keeps the window within what a connection queues while it opens (maxOfflineQueue)', () => {
+    expect(bulkLimits(undefined, undefined, 1000, 500).window).toBe(500);
+    expect(bulkLimits(10_000, undefined, 1000, 10_000).window).toBe(10_000);
+    expect(() => bulkLimits(10_001, undefined, 1000, 10_000)).toThrow(/maxOfflineQueue \(10000\)/);
+  });
+
   it('refuses what is not a positive integer, naming the option', () => {
     for (const bad of [0, -1, 1.5, Number.NaN, '10', null]) {
       expect(() => bulkLimits(bad, undefined, 1000)).toThrow(InvalidOptionError);
