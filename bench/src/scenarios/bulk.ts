@@ -5,38 +5,17 @@
  * Goals: peak RSS under 150 MB and flat from 1M to 10M; throughput at least the pipeline's.
  * slotline only: no other client has a streaming form to compare with.
  */
-import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { BulkReport } from '../bulk-child.js';
-import { na, ok, type Cell, type Row } from '../report.js';
-import { errorText } from '../stats.js';
-import type { RunContext, Scenario } from './common.js';
+import { ok, type Cell, type Row } from '../report.js';
+import { runJsonChild, type RunContext, type Scenario } from './common.js';
 
 const CHILD = fileURLToPath(new URL('../bulk-child.ts', import.meta.url));
 
 function runChild(ctx: RunContext, mode: 'bulk' | 'pipeline', host: string, port: number, count: number, boundMs: number): Promise<Cell> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [...process.execArgv, CHILD, mode, host, String(port), String(count)],
-      { timeout: boundMs, killSignal: 'SIGKILL', encoding: 'utf8', maxBuffer: 1024 * 1024 },
-      (error, stdout, stderr) => {
-        const line = stdout.trim().split('\n').at(-1) ?? '';
-        if (error !== null || line === '') {
-          const why = error?.killed === true ? `killed after the ${boundMs / 1000} s bound` : stderr.trim().split('\n').at(-1);
-          resolve(na(errorText(why || error)));
-          return;
-        }
-        try {
-          const r = JSON.parse(line) as BulkReport;
-          resolve(ok(r.peakRssMB, r.peakRssMB - r.rssBeforeMB, r.peakHeapMB, r.opsPerSecond, r.seconds));
-        } catch (parseError) {
-          resolve(na(`bad child output: ${errorText(parseError)}`));
-        }
-      },
-    );
-    ctx.log(`  ${mode} ${count}: child started`);
-  });
+  return runJsonChild<BulkReport>(ctx, CHILD, [mode, host, String(port), String(count)], boundMs, (r) =>
+    ok(r.peakRssMB, r.peakRssMB - r.rssBeforeMB, r.peakHeapMB, r.opsPerSecond, r.seconds),
+  );
 }
 
 export const bulk: Scenario = {
@@ -67,7 +46,7 @@ export const bulk: Scenario = {
         rows,
         notes: [
           'peak RSS is the kernel high-water mark (maxRSS) of the child, which runs under tsx (about 30 MB of it); growth = peak minus the figure before the run',
-          'bulk() reads a generator lazily with the default window (4,000) and maxPending (16,000), onReply counting errors; the pipeline is given its 1M tuples built beforehand, as it needs them',
+          'bulk() reads a generator lazily with the default window (4,000) and maxPending (16,000), onReply counting errors; the pipeline is given its tuples built beforehand, as it needs them',
         ],
         params: counts,
       },
