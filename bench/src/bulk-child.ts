@@ -7,7 +7,7 @@
  * Loads the built library (dist/esm) like every slotline adapter; nothing else.
  */
 import { loadSlotline } from './adapters/slotline.js';
-import { collectGarbage, now } from './stats.js';
+import { collectGarbage, now, runChildMain } from './stats.js';
 
 const MB = 1024 * 1024;
 
@@ -76,10 +76,4 @@ async function main(): Promise<void> {
   process.stdout.write(`${JSON.stringify(report)}\n`);
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
-  },
-);
+runChildMain(main);
