@@ -22,6 +22,7 @@
  *   InvalidOptionError    'SLOTLINE_OPTION'             a bad client option or URL
  *   LibraryHeaderError    'SLOTLINE_LIBRARY_HEADER'     defineLibrary code without a valid header
  *   SentinelError         'SLOTLINE_SENTINEL'           no sentinel could name the server to use
+ *   BulkError             'SLOTLINE_BULK'               bulk() stopped before its source ended
  *
  * Our own codes carry the SLOTLINE_ prefix so they never collide with a server's error word.
  * Must not import anything from the rest of the library.
@@ -68,7 +69,8 @@ export type SlotlineErrorCode =
   | 'SLOTLINE_USAGE'
   | 'SLOTLINE_OPTION'
   | 'SLOTLINE_LIBRARY_HEADER'
-  | 'SLOTLINE_SENTINEL';
+  | 'SLOTLINE_SENTINEL'
+  | 'SLOTLINE_BULK';
 
 /**
  * Base class of every error slotline raises itself; never thrown as such, only its subclasses
@@ -437,5 +439,34 @@ export class SentinelError extends SlotlineError {
     this.masterName = masterName;
     this.sentinels = sentinels;
     this.problem = problem;
+  }
+}
+
+/**
+ * Why bulk() stopped before its source ended: `source` (the source threw), `consumer` (onReply
+ * threw or rejected), `aborted` (the signal fired; `cause` is the AbortError), `unanswered` (a
+ * command got no reply: connection lost, timeout, cluster bounds exhausted; `cause` is that
+ * error, also handed to onReply in place; nothing later was sent, as it would run out of order).
+ */
+export type BulkStopReason = 'source' | 'consumer' | 'aborted' | 'unanswered';
+
+/**
+ * bulk() ended early. The counts say how far it got: `sent` commands handed to the connection,
+ * `ok` and `errors` replies handed to onReply (or counted, without one), in the source's order.
+ */
+export class BulkError extends SlotlineError {
+  override name = 'BulkError';
+  override readonly code = 'SLOTLINE_BULK';
+  readonly reason: BulkStopReason;
+  readonly sent: number;
+  readonly ok: number;
+  readonly errors: number;
+  constructor(reason: BulkStopReason, counts: { readonly sent: number; readonly ok: number; readonly errors: number }, cause: unknown) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super(`bulk() stopped (${reason}): ${why} (sent ${counts.sent}, ok ${counts.ok}, errors ${counts.errors})`, { cause });
+    this.reason = reason;
+    this.sent = counts.sent;
+    this.ok = counts.ok;
+    this.errors = counts.errors;
   }
 }

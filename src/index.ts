@@ -19,6 +19,7 @@ export { keySlot } from './cluster/slot.js';
 // Returned by cluster.slotMap and the 'refresh' event: a type to name, not a class to build.
 export type { SlotMap, NodeAddress, NodeInfo, ShardInfo } from './cluster/slot-map.js';
 export type { Pipeline, Multi, ExecOptions, CommandTuple } from './batch/builders.js';
+export type { BulkCommand, BulkOptions, BulkReply, BulkResult } from './batch/bulk.js';
 export type { WatchTransaction, WatchOptions, WatchCallback } from './batch/watch.js';
 export type { RedisKey, PreparedCommand, ReplyTransform } from './commands/command.js';
 export type { SetOptions, ScanOptions, SetToken, ScanToken, ExpireMode, Word } from './commands/keyspace-methods.js';
@@ -54,6 +55,8 @@ export {
   InvalidOptionError,
   LibraryHeaderError,
   SentinelError,
+  BulkError,
+  type BulkStopReason,
   type SentinelProblem,
   type SlotlineErrorCode,
   type ArgumentProblem,

@@ -4,6 +4,7 @@
  * Usage: codec-child.ts <quick|full> <candidate name>.
  */
 import { measureCandidate } from './scenarios/codec.js';
+import { runChildMain } from './stats.js';
 
 async function main(): Promise<void> {
   const [mode = 'full', name = ''] = process.argv.slice(2);
@@ -11,10 +12,4 @@ async function main(): Promise<void> {
   process.stdout.write(`${JSON.stringify(report)}\n`);
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
-  },
-);
+runChildMain(main);

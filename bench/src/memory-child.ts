@@ -5,7 +5,7 @@
  */
 import { clientByName } from './adapters/index.js';
 import type { Cmd } from './adapters/types.js';
-import { collectGarbage, now } from './stats.js';
+import { collectGarbage, now, runChildMain } from './stats.js';
 
 const MB = 1024 * 1024;
 
@@ -59,10 +59,4 @@ async function main(): Promise<void> {
   process.stdout.write(`${JSON.stringify(report)}\n`);
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
-  },
-);
+runChildMain(main);

@@ -94,3 +94,14 @@ export function collectGarbage(): void {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (gc !== undefined) gc();
 }
+
+/** The end of a child script: exit 0 once `main` is done, else its error on stderr and exit 1. */
+export function runChildMain(main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -83,19 +83,29 @@ function upperName(name: string): string {
   return upper;
 }
 
-// A plain loop with preallocated arrays: 3x faster than map + slice on 1,000-command batches.
+/**
+ * Entry #i of a batch given as data (pipeline(tuples), bulk(source)): the command, or the
+ * ArgumentTypeError naming `method` when it is not `[name, ...args]`. Argument types are the
+ * encoder's to check.
+ */
+export function commandOfTuple(t: unknown, i: number, method: string): Command<unknown> | ArgumentTypeError {
+  if (!Array.isArray(t) || typeof t[0] !== 'string') {
+    return new ArgumentTypeError(method, 0, t, 'shape', `entry #${i} must be [name, ...args], got ${Array.isArray(t) ? 'an array without a name first' : t === null ? 'null' : typeof t}`);
+  }
+  // A plain loop into a preallocated array: 3x faster than slice on 1,000-command batches.
+  const args = new Array<RedisArg>(t.length - 1);
+  for (let j = 1; j < t.length; j++) args[j - 1] = t[j] as RedisArg;
+  return { name: upperName(t[0]), args };
+}
+
 // A malformed entry is returned as the error exec() rejects with: the builder never throws.
 function fromTuples(tuples: readonly CommandTuple[]): Command<unknown>[] | ArgumentTypeError {
   if (!Array.isArray(tuples)) return new ArgumentTypeError('pipeline', 0, tuples, 'shape', 'must be an array of [name, ...args] tuples');
   const out = new Array<Command<unknown>>(tuples.length);
   for (let i = 0; i < tuples.length; i++) {
-    const t = tuples[i]!;
-    if (!Array.isArray(t) || typeof t[0] !== 'string') {
-      return new ArgumentTypeError('pipeline', 0, t, 'shape', `entry #${i} must be [name, ...args], got ${Array.isArray(t) ? 'an array without a name first' : t === null ? 'null' : typeof t}`);
-    }
-    const args = new Array<RedisArg>(t.length - 1);
-    for (let j = 1; j < t.length; j++) args[j - 1] = t[j] as RedisArg;
-    out[i] = { name: upperName(t[0]), args };
+    const c = commandOfTuple(tuples[i], i, 'pipeline');
+    if (c instanceof ArgumentTypeError) return c;
+    out[i] = c;
   }
   return out;
 }

@@ -17,6 +17,7 @@ import type { EndpointSource } from '../connection/endpoint.js';
 import { resolveOptions, type ClientOptions, type ResolvedOptions } from '../connection/options.js';
 import { Multi, Pipeline, type BatchExecutor, type CommandTuple } from '../batch/builders.js';
 import { runSliced } from '../batch/slices.js';
+import { ONE_NODE, runBulk, type BulkCommand, type BulkExecutor, type BulkOptions, type BulkResult } from '../batch/bulk.js';
 import { readTransaction, transactionBlock } from '../batch/transaction.js';
 import { prefixCommand, prefixCommands } from '../commands/key-prefix.js';
 import { asItems, scanPage, scanWords, ScanningMethods, walkCursor, type ScanIteratorOptions } from '../commands/scan-iterators.js';
@@ -203,6 +204,25 @@ export class Client extends ScanningMethods {
   multi(commands?: readonly CommandTuple[]): Multi {
     return new Multi(this.#executor, commands);
   }
+
+  /**
+   * Streams commands of any number in constant memory: `source` is read lazily, at most
+   * `window` commands are in flight, replies (errors in place) go to `onReply(reply, index)` in
+   * the source's order. Resolves with { sent, ok, errors }; rejects with BulkError when it ends
+   * early. See BulkOptions and docs/pipelining-transactions-scripts.md.
+   */
+  bulk(source: Iterable<BulkCommand> | AsyncIterable<BulkCommand>, options?: BulkOptions): Promise<BulkResult> {
+    this.#bulkExecutor ??= {
+      path: 'client',
+      maxBatch: this.#options.maxBatch,
+      maxArgumentBytes: this.#options.maxArgumentBytes,
+      maxWindow: this.#options.offlineQueue ? this.#options.maxOfflineQueue : Number.POSITIVE_INFINITY,
+      // A chunk is at most maxBatch long: one slice of the pipeline path, abortable until written.
+      prepare: (cmds, signal) => ({ loads: [[ONE_NODE, cmds.length]], run: () => this.#executor.pipeline(cmds, signal) }),
+    };
+    return runBulk(source, options, this.#bulkExecutor);
+  }
+  #bulkExecutor: BulkExecutor | undefined;
 
   /**
    * Optimistic transaction on a dedicated connection: WATCH `keys`, read through `tx`, return

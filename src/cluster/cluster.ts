@@ -15,6 +15,8 @@ import { prefixCommand, prefixCommands } from '../commands/key-prefix.js';
 import { scanWords, ScanningMethods } from '../commands/scan-iterators.js';
 import { Multi, Pipeline, type BatchExecutor, type CommandTuple } from '../batch/builders.js';
 import type { WatchCallback, WatchOptions } from '../batch/watch.js';
+import { runBulk, type BulkCommand, type BulkOptions, type BulkResult } from '../batch/bulk.js';
+import { clusterBulkExecutor } from './bulk-chunks.js';
 import type { RedisArg, RespValue } from '../resp/types.js';
 import { runCommand, runPipeline } from './dispatch.js';
 import { runBlocking, runClusterWatch, runTransaction } from './units.js';
@@ -212,6 +214,17 @@ export class Cluster extends ScanningMethods {
   multi(commands?: readonly CommandTuple[]): Multi {
     return new Multi(this.#executor, commands);
   }
+
+  /**
+   * Streams commands of any number in constant memory, each chunk planned over the nodes like a
+   * pipeline (redirects followed): at most `window` commands in flight per node, replies handed
+   * to `onReply(reply, index)` in the source's order across nodes. See the standalone bulk().
+   */
+  bulk(source: Iterable<BulkCommand> | AsyncIterable<BulkCommand>, options?: BulkOptions): Promise<BulkResult> {
+    this.#bulkExecutor ??= clusterBulkExecutor(this.#topology);
+    return runBulk(source, options, this.#bulkExecutor);
+  }
+  #bulkExecutor: ReturnType<typeof clusterBulkExecutor> | undefined;
 
   /**
    * Optimistic transaction on a dedicated connection to the owner of `keys` (they must share a

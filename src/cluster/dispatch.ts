@@ -40,7 +40,7 @@ interface PipelineEntry extends Entry {
   readonly ref: EntryRef;
 }
 
-function planOptions(topology: Topology): PlanOptions {
+export function planOptions(topology: Topology): PlanOptions {
   return readsFromReplicas(topology.options.readFrom) ? { readOnlyToReplica: true, readFrom: topology.pickReader, learned: topology.learnedKeys } : { learned: topology.learnedKeys };
 }
 
@@ -104,7 +104,7 @@ async function bounced<T>(topology: Topology, cmd: Command<unknown>, slot: numbe
   return unwrap<T>(transformed(cmd, final!));
 }
 
-function hasNoOwner(a: BatchPlan['assembly'][number]): boolean {
+export function hasNoOwner(a: BatchPlan['assembly'][number]): boolean {
   return a.kind === 'refused' && a.reason === 'no-owner';
 }
 
@@ -124,10 +124,19 @@ export async function runPipeline(topology: Topology, cmds: readonly Command<unk
     if (!(await waitAndRefresh(topology, started, waits))) break;
     plan = planBatch(cmds, topology.slotMap, planOptions(topology));
   }
+  return runPlan(topology, cmds, plan);
+}
+
+/**
+ * Runs a plan of `cmds` made by planBatch: first attempts, redirects, merge, transforms.
+ * `answered(key)` hears each node's first attempt end (bulk() gives that node room again).
+ */
+export async function runPlan(topology: Topology, cmds: readonly Command<unknown>[], plan: BatchPlan, answered?: (node: string) => void): Promise<unknown[]> {
   const state = new MergeState(plan);
   const bounces: Bounce<PipelineEntry>[] = [];
   const lane = sharedLane<PipelineEntry>(topology);
-  await Promise.all(plan.nodes.map((batch) => firstAttempt(topology, cmds, batch, lane, state, bounces)));
+  const attempt = (batch: NodeBatch): Promise<void> => firstAttempt(topology, cmds, batch, lane, state, bounces);
+  await Promise.all(plan.nodes.map(answered === undefined ? attempt : (batch) => attempt(batch).finally(() => answered(batch.key))));
   if (bounces.length > 0) {
     const finals = await followRedirects(topology, bounces, lane);
     for (let i = 0; i < bounces.length; i++) state.set(bounces[i]!.entry.ref, finals[i]!);

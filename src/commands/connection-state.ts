@@ -114,20 +114,30 @@ export function commandRefusal(cmd: Command<unknown>, path: CommandPath): Comman
  */
 export function batchRefusal(cmds: readonly Command<unknown>[], path: CommandPath, kind: 'pipeline' | 'multi'): CommandRefusedError | undefined {
   for (let i = 0; i < cmds.length; i++) {
-    const cmd = cmds[i]!;
-    const rule = ruleOf(cmd, path);
-    if (rule !== undefined) {
-      const why = path === 'watch' ? (rule.inWatch ?? rule.why) : rule.why;
-      return new CommandRefusedError(cmd.name, `${describe(cmd)} (#${i}) refused in ${kind}(): ${why}; nothing of the batch was sent`, i);
-    }
-    if (isBlocking(cmd.name, cmd.args)) {
-      return new CommandRefusedError(
-        cmd.name,
-        `${describe(cmd)} (#${i}) refused in ${kind}(): a blocking command would hold the replies of every other caller behind it; ` +
-          'send it on its own (it then runs on a dedicated connection); nothing of the batch was sent',
-        i,
-      );
-    }
+    const refusal = entryRefusal(cmds[i]!, i, path, kind);
+    if (refusal !== undefined) return refusal;
+  }
+  return undefined;
+}
+
+/**
+ * Why entry #`index` of a batch must not be sent, by the same rules. In bulk() only that entry
+ * is refused (its error takes its place); in a pipeline or transaction the whole batch is.
+ */
+export function entryRefusal(cmd: Command<unknown>, index: number, path: CommandPath, kind: 'pipeline' | 'multi' | 'bulk'): CommandRefusedError | undefined {
+  const rule = ruleOf(cmd, path);
+  const unsent = kind === 'bulk' ? 'it was not sent' : 'nothing of the batch was sent';
+  if (rule !== undefined) {
+    const why = path === 'watch' ? (rule.inWatch ?? rule.why) : rule.why;
+    return new CommandRefusedError(cmd.name, `${describe(cmd)} (#${index}) refused in ${kind}(): ${why}; ${unsent}`, index);
+  }
+  if (isBlocking(cmd.name, cmd.args)) {
+    return new CommandRefusedError(
+      cmd.name,
+      `${describe(cmd)} (#${index}) refused in ${kind}(): a blocking command would hold the replies of every other caller behind it; ` +
+        `send it on its own (it then runs on a dedicated connection); ${unsent}`,
+      index,
+    );
   }
   return undefined;
 }

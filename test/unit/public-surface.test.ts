@@ -13,6 +13,7 @@ describe('public surface', () => {
       [
         'AbortError',
         'ArgumentTypeError',
+        'BulkError',
         'Client',
         'Cluster',
         'ClusterError',

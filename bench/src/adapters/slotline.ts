@@ -14,8 +14,16 @@ type Tuple = readonly [string, ...string[]];
 interface SlotlinePipeline {
   exec(): Promise<unknown[]>;
 }
-interface SlotlineClient {
+/** What bulk() resolves with (see the library's BulkResult). */
+export interface SlotlineBulkResult {
+  sent: number;
+  ok: number;
+  errors: number;
+}
+export interface SlotlineClient {
   connect(): Promise<unknown>;
+  /** Absent from builds older than bulk(): scenario 9 then shows n/a. */
+  bulk?(source: Iterable<Tuple> | AsyncIterable<Tuple>, options?: { window?: number; onReply?: (reply: unknown, index: number) => void }): Promise<SlotlineBulkResult>;
   set(key: string, value: string): Promise<unknown>;
   get(key: string): Promise<unknown>;
   ping(): Promise<unknown>;

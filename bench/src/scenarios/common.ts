@@ -2,6 +2,7 @@
  * What every scenario shares: the run context, the per-client cell runner (open, measure,
  * close, all under one time bound, any failure becoming an n/a cell), and workload makers.
  */
+import { execFile } from 'node:child_process';
 import type { Adapter, ClientSpec, Cmd, Target } from '../adapters/types.js';
 import type { Servers } from '../env.js';
 import { na, type Cell, type Row, type ScenarioResult } from '../report.js';
@@ -101,4 +102,33 @@ export function randomSetBatches(count: number, size: number, seed: number, valu
 
 export function logCell(ctx: RunContext, label: string, cell: Cell, unit: string): void {
   ctx.log(`  ${label}: ${cell.kind === 'ok' ? `${Math.round(cell.values[0] ?? 0)} ${unit}` : `n/a (${cell.reason})`}`);
+}
+
+/**
+ * Runs `script` (a child of the scenarios that prints one JSON line last) in a process of its
+ * own, with this process's flags (tsx, --expose-gc), killed after `boundMs`. Never throws: a
+ * failure, the bound or bad output becomes an n/a cell; a report becomes `toCell(report)`.
+ */
+export function runJsonChild<R>(ctx: RunContext, script: string, args: readonly string[], boundMs: number, toCell: (report: R) => Cell): Promise<Cell> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [...process.execArgv, script, ...args],
+      { timeout: boundMs, killSignal: 'SIGKILL', encoding: 'utf8', maxBuffer: 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const line = stdout.trim().split('\n').at(-1) ?? '';
+        if (error !== null || line === '') {
+          const why = error?.killed === true ? `killed after the ${boundMs / 1000} s bound` : stderr.trim().split('\n').at(-1);
+          resolve(na(errorText(why || error)));
+          return;
+        }
+        try {
+          resolve(toCell(JSON.parse(line) as R));
+        } catch (parseError) {
+          resolve(na(`bad child output: ${errorText(parseError)}`));
+        }
+      },
+    );
+    ctx.log(`  ${args.slice(0, 1).join(' ')}: child started`);
+  });
 }

@@ -3,40 +3,19 @@
  * process of its own (memory-child.ts), so one client's heap and RSS never count for
  * another. Children inherit this process's CPU pinning.
  */
-import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { slotlineUnsliced } from '../adapters/slotline.js';
 import type { ClientSpec } from '../adapters/types.js';
 import type { MemoryReport } from '../memory-child.js';
-import { na, ok, type Cell, type Row, type ScenarioResult } from '../report.js';
-import { errorText } from '../stats.js';
-import type { RunContext, Scenario } from './common.js';
+import { ok, type Cell, type Row, type ScenarioResult } from '../report.js';
+import { runJsonChild, type RunContext, type Scenario } from './common.js';
 
 const CHILD = fileURLToPath(new URL('../memory-child.ts', import.meta.url));
 
 function runChild(ctx: RunContext, name: string, host: string, port: number, count: number, boundMs: number): Promise<Cell> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [...process.execArgv, CHILD, name, host, String(port), String(count)],
-      { timeout: boundMs, killSignal: 'SIGKILL', encoding: 'utf8', maxBuffer: 1024 * 1024 },
-      (error, stdout, stderr) => {
-        const line = stdout.trim().split('\n').at(-1) ?? '';
-        if (error !== null || line === '') {
-          const why = error?.killed === true ? `killed after the ${boundMs / 1000} s bound` : stderr.trim().split('\n').at(-1);
-          resolve(na(errorText(why || error)));
-          return;
-        }
-        try {
-          const r = JSON.parse(line) as MemoryReport;
-          resolve(ok(r.peakRssMB, r.peakRssMB - r.rssBeforeMB, r.peakHeapMB - r.heapBeforeMB, r.peakExternalGrowthMB, r.seconds));
-        } catch (parseError) {
-          resolve(na(`bad child output: ${errorText(parseError)}`));
-        }
-      },
-    );
-    ctx.log(`  ${name}: child started`);
-  });
+  return runJsonChild<MemoryReport>(ctx, CHILD, [name, host, String(port), String(count)], boundMs, (r) =>
+    ok(r.peakRssMB, r.peakRssMB - r.rssBeforeMB, r.peakHeapMB - r.heapBeforeMB, r.peakExternalGrowthMB, r.seconds),
+  );
 }
 
 const COLUMNS = ['peak RSS MB', 'RSS growth MB', 'heap growth MB', 'external growth MB', 'seconds'];
