@@ -318,8 +318,6 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       if (this.#isClosed()) throw this.#closedError();
       this.#attempt = 0;
       this.#generation++;
-      // A new socket: tracking starts afresh, so nothing read on an earlier one can be trusted.
-      this.#cache?.flush();
       this.#wire.offlineAllowed = this.options.offlineQueue;
       this.#wire.status = 'ready';
       this.#wire.admit();
@@ -378,6 +376,9 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     if (socket !== this.#socket) return;
     this.#socket = undefined;
     // The invalidation stream is gone with the socket: what it would have told us is unknown.
+    // Every way a ready socket ends comes here, so the next socket (whose handshake turns
+    // tracking on again before any command) starts with an empty cache; reads queued meanwhile
+    // are sent on it and may be stored.
     this.#cache?.flush();
     // Commands not yet written are safe to send after reconnecting: they go back in order.
     const ready = this.#wire.status === 'ready';
