@@ -6,5 +6,6 @@ import { clusterBatch, delayedCluster } from './cluster.js';
 import { codec } from './codec.js';
 import { memory } from './memory.js';
 import { bigValues, inFlight, pipelines, serialSet } from './standalone.js';
+import { caching } from './caching.js';
 
-export const SCENARIOS: readonly Scenario[] = [serialSet, inFlight, pipelines, bigValues, clusterBatch, delayedCluster, codec, memory];
+export const SCENARIOS: readonly Scenario[] = [serialSet, inFlight, pipelines, bigValues, clusterBatch, delayedCluster, codec, memory, caching];
