@@ -1,5 +1,5 @@
 /**
- * The client-side cache of one connection: a bounded LRU of reply values, the reads in flight,
+ * The client-side cache of one connection: a bounded LRU (second chance) of reply values, the reads in flight,
  * and the rules that keep an entry from outliving its invalidation. Pure: no I/O, no timers;
  * the clock is passed in. The connection calls it (connection/cached-send.ts); it never calls out.
  *
@@ -62,6 +62,8 @@ interface Entry {
   readonly key: string;
   readonly value: RespValue;
   readonly sentAt: number;
+  /** Read since it was stored or last given a second chance (see #evictOne). */
+  used: boolean;
 }
 
 interface InFlight {
@@ -73,7 +75,7 @@ interface InFlight {
 export class ClientCache {
   readonly #maxEntries: number;
   readonly #ttlMs: number;
-  /** Oldest first: a hit moves its entry to the end. */
+  /** Oldest first (insertion order); a hit only marks its entry, see #evictOne. */
   readonly #entries = new Map<string, Entry>();
   readonly #byKey = new Map<string, Set<string>>();
   readonly #inFlight = new Map<string, InFlight>();
@@ -123,12 +125,8 @@ export class ClientCache {
       }
       out[i] = e.value;
     }
-    // Only a full hit refreshes recency: a partial one is sent whole anyway.
-    for (const name of entries) {
-      const e = this.#entries.get(name)!;
-      this.#entries.delete(name);
-      this.#entries.set(name, e);
-    }
+    // Only a full hit counts as a use: a partial one is sent whole anyway.
+    for (const name of entries) this.#entries.get(name)!.used = true;
     return out;
   }
 
@@ -162,19 +160,40 @@ export class ClientCache {
   #store(name: string, key: string, value: RespValue, sentAt: number): void {
     const old = this.#entries.get(name);
     if (old !== undefined) this.#entries.delete(name);
-    this.#entries.set(name, { key, value, sentAt });
+    // Room is made before the new entry goes in, so it is never the one evicted.
+    else while (this.#entries.size >= this.#maxEntries) this.#evictOne();
+    this.#entries.set(name, { key, value, sentAt, used: false });
     let names = this.#byKey.get(key);
     if (names === undefined) this.#byKey.set(key, (names = new Set()));
     names.add(name);
-    while (this.#entries.size > this.#maxEntries) {
-      const [oldest, e] = this.#entries.entries().next().value as [string, Entry];
-      this.#drop(oldest, e);
+  }
+
+  /**
+   * Least recently used first, by second chance (CLOCK): a hit only sets `used`, which costs
+   * nothing on the hot path; the oldest entry that was used since it was stored or last spared
+   * goes to the back with `used` cleared, and the first unused one is evicted. Each entry is
+   * spared at most once, so this ends within two sweeps of the entries.
+   */
+  #evictOne(): void {
+    for (const [name, e] of this.#entries) {
+      this.#entries.delete(name);
+      if (e.used) {
+        e.used = false;
+        this.#entries.set(name, e);
+        continue;
+      }
+      this.#removeFromKey(name, e);
       this.#stats.evictions++;
+      return;
     }
   }
 
   #drop(name: string, e: Entry): void {
     this.#entries.delete(name);
+    this.#removeFromKey(name, e);
+  }
+
+  #removeFromKey(name: string, e: Entry): void {
     const names = this.#byKey.get(e.key);
     if (names === undefined) return;
     names.delete(name);

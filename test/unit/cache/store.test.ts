@@ -105,6 +105,18 @@ describe('client-side cache store', () => {
     expect(c.lookup(['a'], ['e:a'], 0)).toEqual(['1']);
   });
 
+  it('when every entry was used since it was stored, the oldest still goes first (second chance ends)', () => {
+    const c = make(3);
+    for (const k of ['a', 'b', 'c']) readAndStore(c, k, k);
+    for (const k of ['a', 'b', 'c']) expect(c.lookup([k], [`e:${k}`], 0)).toEqual([k]);
+    readAndStore(c, 'd', 'd');
+    expect(c.stats).toMatchObject({ entries: 3, evictions: 1 });
+    const a = c.lookup(['a'], ['e:a'], 0);
+    expect(Array.isArray(a)).toBe(false);
+    c.abandon(a as Ticket);
+    for (const k of ['b', 'c', 'd']) expect(c.lookup([k], [`e:${k}`], 0)).toEqual([k]);
+  });
+
   it('ttlMs bounds an entry age, counted from when its read was sent', () => {
     const c = make(100, 1000);
     readAndStore(c, 'k', 'v', 5000);
