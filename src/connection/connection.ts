@@ -21,7 +21,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type net from 'node:net';
-import { ConnectionError, ReplyError } from '../errors.js';
+import { ConnectionError, ProtocolError, ReplyError } from '../errors.js';
 import type { RedisArg, RespValue } from '../resp/types.js';
 import type { Command } from '../commands/command.js';
 import { channels } from '../diagnostics.js';
@@ -97,7 +97,11 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     });
     this.#wire = new Wire(options, this.#address, {
       push: (value) => this.#onPush(value),
-      error: (error) => this.#emitError(error),
+      error: (error) => {
+        // A byte stream that cannot be trusted may have lost an invalidation: flush now, not at the close.
+        if (error instanceof ProtocolError) this.#cache?.flush();
+        this.#emitError(error);
+      },
       unresponsive: (silentMs) => this.#giveUpSocket(silentMs),
     });
   }
