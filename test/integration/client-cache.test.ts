@@ -64,7 +64,6 @@ describe('client-side cache on one server', () => {
     expect(await reader.get(key)).toBe('v1');
     expect(await reader.get(key)).toBe('v1');
     expect(reader.cacheStats()).toMatchObject({ hits: 2, misses: 1, entries: 1 });
-    // The server really was asked once: its GET counter for this connection moved by one.
     const pushed = invalidationOf(reader, key);
     await writer.set(key, 'v2');
     await within(pushed, 2000, 'the invalidation push for the key');
@@ -177,10 +176,9 @@ describe('client-side cache on one server', () => {
     expect(await reader.get(a)).toBe('a3');
   });
 
-  it('a null invalidation (FLUSHALL on the server) flushes the whole cache', async () => {
-    // FLUSHALL would disturb other tests on the shared server: its own server through a private db is not
-    // available in a cluster-less way, so use FLUSHDB ASYNC's effect via a CLIENT TRACKING-visible push instead:
-    // a push with a null key list is what the server sends; the reader must flush on it.
+  it('a null invalidation (what FLUSHALL sends) flushes the whole cache', async () => {
+    // FLUSHALL would empty the shared server under other tests, so the push it causes (an
+    // invalidation with a null key list) is injected by the proxy, byte for byte.
     const proxy = await startProxy({ target: standaloneTarget() });
     proxies.push(proxy);
     const reader = await cachedClient({ port: proxy.port });
