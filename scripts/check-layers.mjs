@@ -15,6 +15,7 @@ const LAYERS = [
   ['resp', ['resp/']],
   ['diagnostics', ['diagnostics.ts']],
   ['commands', ['commands/', 'scripts/']],
+  ['cache', ['cache/']],
   ['connection', ['connection/']],
   ['batch', ['batch/']],
   ['clients', ['client/', 'cluster/', 'sentinel/', 'pubsub/']],

@@ -6,6 +6,8 @@
  */
 export { createClient, Client, type ClientEvents, type CallOptions } from './client/client.js';
 export type { ClientOptions, ReconnectOptions, ReconnectStrategy, OptionAliases } from './connection/options.js';
+export type { ClientCacheOptions } from './cache/options.js';
+export type { CacheStats } from './cache/store.js';
 export { createCluster, Cluster, type ClusterEvents } from './cluster/cluster.js';
 export type { TopologyDiff } from './cluster/topology.js';
 export { createSentinel, SentinelClient } from './sentinel/client.js';

@@ -24,6 +24,7 @@ import { asItems, scanPage, scanWords, ScanningMethods, walkCursor, type ScanIte
 import { runWatch, type WatchCallback, type WatchOptions } from '../batch/watch.js';
 import { sendOne, sendPipeline, sendTransaction } from '../connection/send.js';
 import type { RespValue } from '../resp/types.js';
+import { ClientCache, type CacheStats } from '../cache/store.js';
 
 /** What the client emits: its connection's events (connection/connection.ts). */
 export type ClientEvents = ConnectionEvents;
@@ -54,7 +55,8 @@ export class Client extends ScanningMethods {
     const resolved = resolveOptions(options);
     this.#options = endpoint === undefined ? resolved : { ...resolved, endpoint };
     this.#given = typeof options === 'string' ? { url: options } : { ...options };
-    this.#conn = new Connection(this.#options);
+    const cache = this.#options.clientCache;
+    this.#conn = new Connection(this.#options, undefined, cache === undefined ? undefined : new ClientCache(cache));
     for (const event of FORWARDED) {
       this.#conn.on(event, (...args: unknown[]) => (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args));
     }
@@ -83,6 +85,11 @@ export class Client extends ScanningMethods {
   /** The RESP version the connection negotiated (3, or 2 on servers without HELLO). */
   get protocol(): 2 | 3 {
     return this.#conn.protocol;
+  }
+
+  /** The client-side cache's counters (clientCache; all zero without it). See docs/caching.md. */
+  cacheStats(): CacheStats {
+    return this.#conn.cacheStats;
   }
 
   /** Opens the connection (handshake included) and resolves with the client once it is ready; rejects with ConnectionError when it cannot. */

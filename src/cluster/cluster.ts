@@ -27,6 +27,7 @@ import type { NodeAddress, NodeInfo, SlotMap } from './slot-map.js';
 import { keySpread, type KeySpread } from './spread.js';
 import { Topology, type ClusterStats, type TopologyDiff } from './topology.js';
 import type { LifecycleEvents } from '../connection/connection.js';
+import type { CacheStats } from '../cache/store.js';
 
 /** What the cluster client emits, besides ready / error / end (LifecycleEvents). */
 export interface ClusterEvents extends LifecycleEvents {
@@ -106,6 +107,11 @@ export class Cluster extends ScanningMethods {
   /** Counters of redirects, retries and refreshes since the client was created. */
   get stats(): Readonly<ClusterStats> {
     return this.#topology.stats;
+  }
+
+  /** The client-side cache counters (clientCache), summed over every node's connection. See docs/caching.md. */
+  cacheStats(): CacheStats {
+    return this.#topology.cacheStats();
   }
 
   /** The primary that owns `key`'s slot now, if known. */

@@ -15,6 +15,7 @@ import type { HandshakeSettings } from '../connection/handshake.js';
 import { LearnedKeys } from './learned-keys.js';
 import type { ResolvedOptions } from '../connection/options.js';
 import type { RespValue } from '../resp/types.js';
+import { addStats, ClientCache, emptyStats, type CacheStats } from '../cache/store.js';
 import { readsFromReplicas, type ResolvedClusterOptions } from './options.js';
 import { chooseReader, type ReaderFacts } from './route.js';
 import { nodeKey, SlotMap, type NodeAddress, type NodeInfo, type ShardInfo } from './slot-map.js';
@@ -66,6 +67,8 @@ export class Topology extends EventEmitter<TopologyEvents> {
   #anyTurn = 0;
   /** readFrom { az } only: each node's zone, learned once per node connection. */
   readonly #zones: NodeZones | undefined;
+  /** Cache counters of node connections already dropped, so cacheStats() never goes back. */
+  readonly #retiredCache = emptyStats();
 
   constructor(options: ResolvedClusterOptions) {
     super();
@@ -108,7 +111,10 @@ export class Topology extends EventEmitter<TopologyEvents> {
     let conn = this.#conns.get(key);
     if (conn !== undefined && conn.status !== 'closed') return conn;
     if (this.#closed) throw new ConnectionError(`The cluster client is closed (${key})`, 'client-closed');
-    conn = new Connection(this.#nodeOptions(addr), this.#settings);
+    if (conn !== undefined) this.#retire(conn);
+    const options = this.#nodeOptions(addr);
+    // Each node's connection tracks the keys read on it, and holds their cache.
+    conn = new Connection(options, this.#settings, options.clientCache === undefined ? undefined : new ClientCache(options.clientCache));
     this.#conns.set(key, conn);
     // A node that stops answering may have failed over: look at the topology again.
     conn.on('reconnecting', () => this.refreshSoon());
@@ -189,7 +195,9 @@ export class Topology extends EventEmitter<TopologyEvents> {
   /** MOVED replies: their slots are elsewhere now. One new snapshot for all, confirmed by a refresh. */
   learn(moves: ReadonlyArray<{ readonly slot: number } & NodeAddress>): void {
     if (moves.length === 0) return;
+    const before = this.#map;
     this.#map = this.#map.withSlotsMoved(moves);
+    this.#flushChanged(before, this.#map);
     this.refreshSoon();
   }
 
@@ -275,12 +283,14 @@ export class Topology extends EventEmitter<TopologyEvents> {
     const before = this.#map;
     this.#map = map;
     this.stats.refreshes++;
+    this.#flushChanged(before, map);
     const live = new Set(map.nodes().map(nodeKey));
     // Nodes that left the cluster (or failed) are closed; their pending commands are rejected
     // unwritten or wait for their replies, and the router re-sends what it may.
     for (const [key, conn] of this.#conns) {
       if (live.has(key)) continue;
       this.#conns.delete(key);
+      this.#retire(conn);
       void conn.close().catch(() => undefined);
     }
     for (const [key, pool] of this.#pools) {
@@ -297,6 +307,30 @@ export class Topology extends EventEmitter<TopologyEvents> {
     const removed = before.nodes().filter((n) => !live.has(nodeKey(n)));
     const added = map.nodes().filter((n) => before.node(nodeKey(n)) === undefined);
     this.emit('refresh', map, { added, removed });
+  }
+
+  /**
+   * A node whose role or slots changed (a failover, a migration, a MOVED) may have missed or
+   * will never send invalidations for what its connection cached: that cache is flushed whole.
+   */
+  #flushChanged(before: SlotMap, after: SlotMap): void {
+    if (this.options.node.clientCache === undefined) return;
+    const was = nodeRoles(before);
+    const now = nodeRoles(after);
+    for (const [key, conn] of this.#conns) {
+      if (was.get(key) !== now.get(key)) conn.flushCache();
+    }
+  }
+
+  #retire(conn: Connection): void {
+    addStats(this.#retiredCache, { ...conn.cacheStats, entries: 0 });
+  }
+
+  /** The client-side cache counters of every node connection, summed (retired ones included). */
+  cacheStats(): CacheStats {
+    const out = { ...this.#retiredCache };
+    for (const conn of this.#conns.values()) addStats(out, conn.cacheStats);
+    return out;
   }
 
   #report(error: unknown): void {
@@ -317,6 +351,7 @@ export class Topology extends EventEmitter<TopologyEvents> {
     this.#stopTimers();
     const conns = [...this.#conns.values()];
     const pools = [...this.#pools.values()];
+    for (const c of conns) this.#retire(c);
     this.#conns.clear();
     this.#pools.clear();
     await Promise.all([...conns.map((c) => c.close()), ...pools.map((p) => p.close())]);
@@ -324,7 +359,10 @@ export class Topology extends EventEmitter<TopologyEvents> {
 
   disconnect(): void {
     this.#stopTimers();
-    for (const c of this.#conns.values()) c.disconnect();
+    for (const c of this.#conns.values()) {
+      c.disconnect();
+      this.#retire(c);
+    }
     for (const p of this.#pools.values()) p.disconnect();
     this.#conns.clear();
     this.#pools.clear();
@@ -348,6 +386,20 @@ function firstOpen(conn: Connection, ms: number): Promise<boolean> {
     conn.on('reconnecting', onFail);
     conn.on('end', onFail);
   });
+}
+
+/** Each node's role and the slot ranges it serves or follows, as one comparable string. */
+function nodeRoles(map: SlotMap): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const { start, end, shard } of map.ranges()) {
+    const primary = nodeKey(shard.primary);
+    out.set(primary, `${out.get(primary) ?? 'primary'} ${start}-${end}`);
+    for (const r of shard.replicas) {
+      const key = nodeKey(r);
+      out.set(key, `${out.get(key) ?? `replica of ${primary}`} ${start}-${end}`);
+    }
+  }
+  return out;
 }
 
 /** A node that accepts the socket but never answers must not hold every later refresh hostage. */

@@ -21,7 +21,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type net from 'node:net';
-import { ConnectionError, ReplyError } from '../errors.js';
+import { ConnectionError, ProtocolError, ReplyError } from '../errors.js';
 import type { RedisArg, RespValue } from '../resp/types.js';
 import type { Command } from '../commands/command.js';
 import { channels, peerOf } from '../diagnostics.js';
@@ -32,6 +32,9 @@ import { submitBatch, submitOne, type BatchOptions } from './submit.js';
 import { dial, isCertificateRefusal, timeLimit } from './socket.js';
 import { Wire, type ConnectionStatus } from './wire.js';
 import type { EndpointSource } from './endpoint.js';
+import { readInvalidation } from '../cache/commands.js';
+import { emptyStats, type CacheStats, type ClientCache } from '../cache/store.js';
+import { noteBatch, sendCached } from './cached-send.js';
 
 export type { ConnectionStatus } from './wire.js';
 
@@ -77,21 +80,28 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   #ended = false;
   #closing: Promise<void> | undefined;
   #generation = 0;
+  /** The client-side cache (clientCache): only on the connections given one, never on pooled ones. */
+  readonly #cache: ClientCache | undefined;
 
-  constructor(options: ResolvedOptions, settings?: Partial<HandshakeSettings>) {
+  constructor(options: ResolvedOptions, settings?: Partial<HandshakeSettings>, cache?: ClientCache) {
     super();
     this.options = options;
+    this.#cache = cache;
     this.#endpoint = options.endpoint;
     this.#address = this.#endpoint?.label ?? options.path ?? `${options.host}:${options.port}`;
-    this.#settings = { ...settingsOf(options), ...settings };
+    this.#settings = { ...settingsOf(options), ...settings, ...(cache === undefined ? {} : { tracking: true }) };
     this.#unwatch = this.#endpoint?.watch((stillRight) => {
       // The lost-socket path re-resolves: unwritten commands wait, written ones are rejected.
       if (this.#wire.status !== 'ready') this.#unheard = stillRight;
       else if (!stillRight(this.#address)) this.#socket?.destroy();
     });
     this.#wire = new Wire(options, this.#address, {
-      push: (value) => this.#emit('push', value),
-      error: (error) => this.#emitError(error),
+      push: (value) => this.#onPush(value),
+      error: (error) => {
+        // A byte stream that cannot be trusted may have lost an invalidation: flush now, not at the close.
+        if (error instanceof ProtocolError) this.#cache?.flush();
+        this.#emitError(error);
+      },
       unresponsive: (silentMs) => this.#giveUpSocket(silentMs),
     });
   }
@@ -176,7 +186,33 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 
   /** Sends one command; resolves with its (transformed) reply, rejects with its error. */
   send<T>(cmd: Command<T>): Promise<T> {
+    if (this.#cache !== undefined) return sendCached(this.#cache, this.options, cmd, this.#submit);
     return submitOne(this.#wire, this.options, this.address, cmd);
+  }
+
+  readonly #submit = <T>(cmd: Command<T>): Promise<T> => submitOne(this.#wire, this.options, this.address, cmd);
+
+  /** The client-side cache's counters (all zero without one). */
+  get cacheStats(): CacheStats {
+    return this.#cache?.stats ?? emptyStats();
+  }
+
+  /** Drops every cached entry (a cluster node whose role or slots changed). */
+  flushCache(): void {
+    this.#cache?.flush();
+  }
+
+  /**
+   * Invalidations are applied first, in the order they arrived relative to replies, before any
+   * listener runs; every push is still emitted.
+   */
+  #onPush(value: RespValue[]): void {
+    if (this.#cache !== undefined) {
+      const keys = readInvalidation(value);
+      if (keys === 'all') this.#cache.flush();
+      else if (keys !== undefined) this.#cache.invalidate(keys);
+    }
+    this.#emit('push', value);
   }
 
   /**
@@ -188,6 +224,10 @@ export class Connection extends EventEmitter<ConnectionEvents> {
    * entry the connection could not answer holds its ConnectionError / TimeoutError in place.
    */
   sendBatch(cmds: readonly Command<unknown>[], options?: BatchOptions): Promise<unknown[]> {
+    if (this.#cache !== undefined) {
+      const refused = noteBatch(this.#cache, this.options, cmds);
+      if (refused !== undefined) return Promise.reject(refused);
+    }
     return submitBatch(this.#wire, this.options, this.address, cmds, options);
   }
 
@@ -343,6 +383,11 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   #onClose(socket: net.Socket, lost?: ConnectionError): void {
     if (socket !== this.#socket) return;
     this.#socket = undefined;
+    // The invalidation stream is gone with the socket: what it would have told us is unknown.
+    // Every way a ready socket ends comes here, so the next socket (whose handshake turns
+    // tracking on again before any command) starts with an empty cache; reads queued meanwhile
+    // are sent on it and may be stored.
+    this.#cache?.flush();
     // Commands not yet written are safe to send after reconnecting: they go back in order.
     const ready = this.#wire.status === 'ready';
     this.#wire.detach(lost ?? new ConnectionError(`Connection to ${this.address} lost with the command written; it may or may not have run`, 'closed', { written: true }), ready);
@@ -416,6 +461,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   /** The end: no socket, no timer, every pending command rejected, 'end' once. */
   #finish(error: Error): void {
     this.#wire.status = 'closed';
+    this.#cache?.flush();
     this.#unwatch?.();
     if (this.#reconnectTimer !== undefined) clearTimeout(this.#reconnectTimer);
     this.#reconnectTimer = undefined;

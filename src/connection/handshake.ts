@@ -21,6 +21,12 @@ export interface HandshakeSettings {
   readonly password?: string | undefined;
   readonly clientName?: string | undefined;
   readonly db?: number;
+  /**
+   * CLIENT TRACKING ON (default mode) for the client-side cache: the server then pushes an
+   * invalidation for every key this connection read. Needs RESP3, where the pushes share the
+   * connection; a server that only speaks RESP2 fails the handshake.
+   */
+  readonly tracking?: boolean;
   /** Sent last, e.g. READONLY on a cluster replica. */
   readonly extra?: ReadonlyArray<{ name: string; args: readonly RedisArg[] }>;
 }
@@ -65,6 +71,14 @@ export async function handshake(exec: HandshakeExec, s: HandshakeSettings): Prom
   if (s.db !== undefined && s.db !== 0) {
     await exec('SELECT', [s.db]).catch((error: unknown) => {
       throw handshakeError(`SELECT ${s.db}`, error);
+    });
+  }
+  if (s.tracking === true) {
+    if (protocol !== 3) {
+      throw new ConnectionError('Handshake failed at CLIENT TRACKING: clientCache needs RESP3 (HELLO 3), and this server only speaks RESP2', 'handshake');
+    }
+    await exec('CLIENT', ['TRACKING', 'ON']).catch((error: unknown) => {
+      throw handshakeError('CLIENT TRACKING ON', error);
     });
   }
   for (const cmd of s.extra ?? []) {

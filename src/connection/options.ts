@@ -4,6 +4,7 @@
  */
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { InvalidOptionError } from '../errors.js';
+import { resolveCacheOptions, type ClientCacheOptions, type ResolvedCacheOptions } from '../cache/options.js';
 import { MAX_ARGUMENT_BYTES } from '../resp/encoder.js';
 import type { EndpointSource } from './endpoint.js';
 
@@ -134,6 +135,11 @@ export interface ClientOptions extends OptionAliases {
    * arguments; replies are not rewritten. See commands/key-prefix.ts.
    */
   keyPrefix?: string;
+  /**
+   * Opt-in client-side cache (RESP3 only): CLIENT TRACKING on every (re)connect, a documented
+   * list of reads served from a bounded LRU until the server invalidates them. See docs/caching.md.
+   */
+  clientCache?: ClientCacheOptions;
 }
 
 /**
@@ -157,7 +163,7 @@ const OPTION_KEYS: ReadonlySet<string> = new Set<Exclude<keyof ClientOptions, ke
   'url', 'host', 'port', 'path', 'username', 'password', 'db', 'tls', 'clientName', 'protocol', 'connectTimeout',
   'commandTimeout', 'healthCheckInterval', 'reconnect', 'reconnectStrategy', 'lazyConnect', 'offlineQueue', 'maxOfflineQueue', 'maxInFlight',
   'onBackpressure', 'returnBuffers', 'mapAs', 'setAs', 'keepAlive', 'maxBatch', 'maxArgumentBytes', 'poolSize', 'traceArguments',
-  'keyPrefix',
+  'keyPrefix', 'clientCache',
 ]);
 const RECONNECT_KEYS: ReadonlySet<string> = new Set<keyof ReconnectOptions>(['initialDelay', 'maxDelay', 'maxAttempts', 'jitter']);
 
@@ -197,6 +203,7 @@ export interface ResolvedOptions {
   readonly poolSize: number;
   readonly traceArguments: boolean;
   readonly keyPrefix: string | undefined;
+  readonly clientCache: ResolvedCacheOptions | undefined;
   /** Set by createSentinel: where to dial is asked before every open instead of host/port. */
   readonly endpoint?: EndpointSource;
 }
@@ -333,6 +340,11 @@ export function resolveOptions(input: ClientOptions | string = {}): ResolvedOpti
     throw new InvalidOptionError('protocol', `Option protocol must be 2 or 3, got ${String(o.protocol)}`);
   }
   if (o.path !== undefined && (typeof o.path !== 'string' || o.path === '')) throw new InvalidOptionError('path', 'Option path must be a socket path');
+  const clientCache = resolveCacheOptions(o.clientCache);
+  if (clientCache !== undefined && o.protocol === 2) {
+    // Under RESP2 invalidations would need a second connection (REDIRECT mode), not built.
+    throw new InvalidOptionError('clientCache', 'Option clientCache needs RESP3 (protocol: 3): under protocol 2 the server has no way to send invalidations on the same connection');
+  }
   return {
     host: o.host ?? '127.0.0.1',
     port: finite('port', o.port, 6379),
@@ -365,6 +377,7 @@ export function resolveOptions(input: ClientOptions | string = {}): ResolvedOpti
     poolSize: finite('poolSize', o.poolSize, 8),
     traceArguments: o.traceArguments ?? false,
     keyPrefix: keyPrefixOf(o.keyPrefix),
+    clientCache,
   };
 }
 

@@ -7,5 +7,6 @@ import { codec } from './codec.js';
 import { memory } from './memory.js';
 import { bulk } from './bulk.js';
 import { bigValues, inFlight, pipelines, serialSet } from './standalone.js';
+import { caching } from './caching.js';
 
-export const SCENARIOS: readonly Scenario[] = [serialSet, inFlight, pipelines, bigValues, clusterBatch, delayedCluster, codec, memory, bulk];
+export const SCENARIOS: readonly Scenario[] = [serialSet, inFlight, pipelines, bigValues, clusterBatch, delayedCluster, codec, memory, bulk, caching];
