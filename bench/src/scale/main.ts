@@ -13,7 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { createCluster } from '../../../src/index.js';
+import { createCluster, keySlot } from '../../../src/index.js';
 import { startCluster } from '../../../test/harness/servers.js';
 import { startFake } from './fake.js';
 import {
@@ -70,6 +70,9 @@ async function measure(t: Target): Promise<Row> {
   probe.disconnect();
   const perNode = [...keysPerNode(map, 1).values()].map((l) => l[0]!);
   const routingKeys = Array.from({ length: 10_000 }, (_, i) => `key:${i}`);
+  const first = map.primaries()[0]!;
+  const oneNodeKeys: string[] = [];
+  for (let i = 0; oneNodeKeys.length < 3000 && i < 5_000_000; i++) if (map.primaryOf(keySlot(`key:${i}`))?.port === first.port) oneNodeKeys.push(`key:${i}`);
   const fanKeys = Array.from({ length: 1000 }, (_, i) => `key:${i}`);
   log(`${t.label}: memory`);
   const memory = await measureMemory(t, perNode);
@@ -79,7 +82,7 @@ async function measure(t: Target): Promise<Row> {
   const refresh = await measureRefresh(t, t.nodes >= 1000 ? 10 : 20);
   const moved = await measureMovedApply(t, 20);
   log(`${t.label}: routing`);
-  const route = await measureRouting(t, routingKeys);
+  const route = await measureRouting(t, routingKeys, oneNodeKeys);
   log(`${t.label}: fan-out`);
   const fanOut = await measureFanOut(t, fanKeys, 20);
   return { label: t.label, kind: t.kind, nodes: t.nodes, ready, refresh, moved, route, memory, fanOut };
@@ -115,12 +118,12 @@ export function renderTable(rows: readonly Row[], storm: StormResult | undefined
     header(),
     '```',
     '',
-    '| cluster | nodes | ready ms | dialled to ready | open after ready | dialled after 1 GET | refresh CPU ms | parse ms | 1,000 MOVED applied ms | route ns/GET | route ns/keyless | CPU µs/GET (e2e) | KB/node map only | KB/node connected | MGET 1,000 ms | batch 1,000 ms | nodes touched | writes/node MGET | writes/node batch |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| cluster | nodes | ready ms | dialled to ready | open after ready | dialled after 1 GET | refresh CPU ms | refresh CPU ms, connected | parse ms | 1,000 MOVED applied ms | route ns/GET | route ns/keyless | CPU µs/GET spread (e2e) | CPU µs/GET one node (e2e) | KB/node map only | KB/node connected | MGET 1,000 ms | batch 1,000 ms | nodes touched | writes/node MGET | writes/node batch |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
     lines.push(
-      `| ${r.label} | ${r.nodes} | ${f1(r.ready.readyMs)} | ${r.ready.dialledToReady} | ${r.ready.openAfterReady < 0 ? 'n/a' : r.ready.openAfterReady} | ${r.ready.dialledAfterOneGet} | ${f1(r.refresh.refreshCpuMs)} | ${f1(r.refresh.parseCpuMs)} | ${f1(r.moved.applyMs)} | ${f1(r.route.keyedNs)} | ${f1(r.route.keylessNs)} | ${f1(r.route.getCpuUs)} | ${kb(r.memory.mapOnlyBytes)} | ${kb(r.memory.connectedBytes)} | ${f1(r.fanOut.mgetMs)} | ${f1(r.fanOut.batchMs)} | ${r.fanOut.nodesTouched} | ${r.fanOut.mgetWritesPerNode} | ${r.fanOut.batchWritesPerNode} |`,
+      `| ${r.label} | ${r.nodes} | ${f1(r.ready.readyMs)} | ${r.ready.dialledToReady} | ${r.ready.openAfterReady < 0 ? 'n/a' : r.ready.openAfterReady} | ${r.ready.dialledAfterOneGet} | ${f1(r.refresh.refreshCpuMs)} | ${f1(r.refresh.connectedRefreshCpuMs)} | ${f1(r.refresh.parseCpuMs)} | ${f1(r.moved.applyMs)} | ${f1(r.route.keyedNs)} | ${f1(r.route.keylessNs)} | ${f1(r.route.getCpuUs)} | ${f1(r.route.getOneNodeCpuUs)} | ${kb(r.memory.mapOnlyBytes)} | ${kb(r.memory.connectedBytes)} | ${f1(r.fanOut.mgetMs)} | ${f1(r.fanOut.batchMs)} | ${r.fanOut.nodesTouched} | ${r.fanOut.mgetWritesPerNode} | ${r.fanOut.batchWritesPerNode} |`,
     );
   }
   if (storm !== undefined) {

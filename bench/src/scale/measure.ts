@@ -136,6 +136,8 @@ export interface RefreshResult {
   /** CPU of cluster.refresh() as it runs today (dial, handshake, CLUSTER SHARDS, parse, replace). */
   refreshCpuMs: number;
   refreshWallMs: number;
+  /** The same once the client holds a connection to a node (it asks that node: no dial). */
+  connectedRefreshCpuMs: number;
   /** CPU of SlotMap.fromShards on an already decoded reply. */
   parseCpuMs: number;
 }
@@ -154,6 +156,13 @@ export async function measureRefresh(t: Target, rounds: number): Promise<Refresh
       wall.push(performance.now() - t0);
     }
   }
+  await c.get('k{0}');
+  const connected: number[] = [];
+  for (let r = 0; r < rounds + 3; r++) {
+    const c0 = process.cpuUsage();
+    await c.refresh();
+    if (r >= 3) connected.push(cpuMs(c0));
+  }
   c.disconnect();
   const client = createClient({ host: t.seed.host, port: t.seed.port, protocol: 3 });
   await client.connect();
@@ -168,7 +177,7 @@ export async function measureRefresh(t: Target, rounds: number): Promise<Refresh
     if (map.coveredSlots !== 16384) throw new Error('refresh: the fake map is incomplete');
     parse.push(ms);
   }
-  return { refreshCpuMs: median(cpu), refreshWallMs: median(wall), parseCpuMs: median(parse) };
+  return { refreshCpuMs: median(cpu), refreshWallMs: median(wall), connectedRefreshCpuMs: median(connected), parseCpuMs: median(parse) };
 }
 
 // ── 3. a burst of 1,000 MOVED: one slot-map update ────────────────────────────────────
@@ -208,9 +217,11 @@ export interface RouteResult {
   keylessNs: number;
   /** End to end: CPU per GET with 100 in flight over every node, µs. */
   getCpuUs: number;
+  /** The same with every key on one node: what a command costs when batching is not lost to the spread. */
+  getOneNodeCpuUs: number;
 }
 
-export async function measureRouting(t: Target, keys: readonly string[]): Promise<RouteResult> {
+export async function measureRouting(t: Target, keys: readonly string[], oneNodeKeys: readonly string[]): Promise<RouteResult> {
   const topology = new Topology(resolveClusterOptions({ nodes: [t.seed], refreshInterval: 0 }));
   await topology.start();
   const cmds = keys.map((k) => ({ name: 'GET', args: [k] }));
@@ -243,29 +254,34 @@ export async function measureRouting(t: Target, keys: readonly string[]): Promis
 
   const c = cluster(t);
   await c.connect();
-  const send = async (): Promise<void> => {
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < keys.length) {
-        const k = keys[next++]!;
-        const v = await c.get(k);
-        if (v !== `v:${k}`) throw new Error(`route: GET ${k} returned ${String(v)}`);
-      }
+  const getCpu = async (list: readonly string[]): Promise<number> => {
+    const send = async (): Promise<void> => {
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        while (next < list.length) {
+          const k = list[next++]!;
+          const v = await c.get(k);
+          if (v !== `v:${k}`) throw new Error(`route: GET ${k} returned ${String(v)}`);
+        }
+      };
+      await Promise.all(Array.from({ length: 100 }, worker));
     };
-    await Promise.all(Array.from({ length: 100 }, worker));
-  };
-  const p = c.pipeline();
-  for (const k of keys) p.set(k, `v:${k}`);
-  await p.exec();
-  await send();
-  const perOp: number[] = [];
-  for (let r = 0; r < 5; r++) {
-    const c0 = process.cpuUsage();
+    const p = c.pipeline();
+    for (const k of list) p.set(k, `v:${k}`);
+    await p.exec();
     await send();
-    perOp.push((cpuMs(c0) * 1000) / keys.length);
-  }
+    const perOp: number[] = [];
+    for (let r = 0; r < 5; r++) {
+      const c0 = process.cpuUsage();
+      await send();
+      perOp.push((cpuMs(c0) * 1000) / list.length);
+    }
+    return median(perOp);
+  };
+  const getCpuUs = await getCpu(keys);
+  const getOneNodeCpuUs = await getCpu(oneNodeKeys);
   c.disconnect();
-  return { keyedNs: median(keyed), keylessNs: median(keyless), getCpuUs: median(perOp) };
+  return { keyedNs: median(keyed), keylessNs: median(keyless), getCpuUs, getOneNodeCpuUs };
 }
 
 // ── 5. memory per idle node ─────────────────────────────────────────────────────────────
@@ -283,17 +299,22 @@ export async function measureMemory(t: Target, keyPerNode: readonly string[]): P
     const m = process.memoryUsage();
     return m.heapUsed + m.external;
   };
-  // Connections closed by earlier steps free their buffers a little later: let them go first.
-  await new Promise((r) => setTimeout(r, 300));
-  const base = heap();
-  const c = cluster(t);
-  await c.connect();
-  const mapOnly = heap();
-  await Promise.all(keyPerNode.map((k) => c.get(k)));
-  await new Promise((r) => setTimeout(r, 50));
-  const connected = heap();
-  c.disconnect();
-  return { mapOnlyBytes: (mapOnly - base) / t.nodes, connectedBytes: (connected - base) / t.nodes };
+  const mapOnly: number[] = [];
+  const connected: number[] = [];
+  // Three rounds, the median: a few hundred KB of noise is a lot per node at 3 nodes.
+  for (let r = 0; r < 3; r++) {
+    // Connections closed by earlier steps free their buffers a little later: let them go first.
+    await new Promise((r) => setTimeout(r, 300));
+    const base = heap();
+    const c = cluster(t);
+    await c.connect();
+    mapOnly.push((heap() - base) / t.nodes);
+    await Promise.all(keyPerNode.map((k) => c.get(k)));
+    await new Promise((r) => setTimeout(r, 50));
+    connected.push((heap() - base) / t.nodes);
+    c.disconnect();
+  }
+  return { mapOnlyBytes: median(mapOnly), connectedBytes: median(connected) };
 }
 
 // ── 6. a 1,000-key MGET and a 1,000-command batch ───────────────────────────────────────
