@@ -63,7 +63,7 @@ export class NodeZones {
   }
 
   /** Forgets nodes that left the cluster: a node that comes back at the address is asked again. */
-  retain(live: ReadonlySet<string>): void {
+  retain(live: { has(key: string): boolean }): void {
     for (const key of this.#zones.keys()) if (!live.has(key)) this.#zones.delete(key);
   }
 

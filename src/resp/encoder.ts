@@ -22,6 +22,8 @@ import type { FastBuffer } from './text.js';
 export const BIG_ARG = 16 * 1024;
 /** Size of a fresh slab; also the largest chunk that holds more than one argument. */
 export const SLAB_SIZE = 64 * 1024;
+/** Size of a writer's first slab; each next one doubles, up to SLAB_SIZE. */
+export const FIRST_SLAB = 1024;
 /** Strings up to this many UTF-16 units are copied by a JS loop (no native call) when ASCII. */
 const SHORT_STRING = 16;
 /** Strings up to this many UTF-16 units are written by one native call, guessing ASCII. */
@@ -236,6 +238,22 @@ export class CommandWriter {
   /** Makes room for `size` bytes at #off, sealing the current chunk if a new slab is needed. */
   #ensure(size: number): void {
     if (this.#slab.length - this.#off >= size) return;
+    // A writer keeps its last slab for good, and a full 64 KiB one per idle node was most of a
+    // 1,000-node cluster client's memory (bench/src/scale). So slabs start at FIRST_SLAB and
+    // double up to SLAB_SIZE; while growing, this batch's bytes move to the bigger slab, so a
+    // batch that fits in SLAB_SIZE stays one chunk. A busy writer reaches SLAB_SIZE in a few
+    // batches and then allocates exactly as before.
+    const pending = this.#off - this.#start;
+    if (this.#slab.length < SLAB_SIZE && pending + size <= SLAB_SIZE) {
+      let grown = Math.max(FIRST_SLAB, 2 * this.#slab.length);
+      while (grown < pending + size) grown *= 2;
+      const next = Buffer.allocUnsafeSlow(Math.min(SLAB_SIZE, grown));
+      this.#slab.copy(next, 0, this.#start, this.#off);
+      this.#slab = next;
+      this.#start = 0;
+      this.#off = pending;
+      return;
+    }
     this.#seal();
     this.#slab = Buffer.allocUnsafeSlow(Math.max(SLAB_SIZE, size));
     this.#start = this.#off = 0;
