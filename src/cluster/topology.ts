@@ -55,6 +55,15 @@ export class Topology extends EventEmitter<TopologyEvents> {
   #closed = false;
   #replicaTurn = 0;
   #anyTurn = 0;
+  /**
+   * MOVED replies not yet confirmed by a refresh that started after them. A refresh asks their
+   * new owners first: a promoted replica knows its own promotion, while the nodes listed before
+   * it (the demoted primary among them) may still describe the cluster as it was before the
+   * failover. A refresh that was already under way when a MOVED came keeps that MOVED on top of
+   * what it read. Without both, a stale view sent writes back to the node that had just
+   * answered MOVED for that slot.
+   */
+  #moves: Array<{ readonly slot: number } & NodeAddress> = [];
 
   constructor(options: ResolvedClusterOptions) {
     super();
@@ -138,6 +147,7 @@ export class Topology extends EventEmitter<TopologyEvents> {
   learn(moves: ReadonlyArray<{ readonly slot: number } & NodeAddress>): void {
     if (moves.length === 0) return;
     this.#map = this.#map.withSlotsMoved(moves);
+    this.#moves.push(...moves);
     this.refreshSoon();
   }
 
@@ -168,11 +178,14 @@ export class Topology extends EventEmitter<TopologyEvents> {
 
   async #discover(): Promise<void> {
     const tried: string[] = [];
+    const known = this.#moves.length;
     for (const addr of this.#candidates()) {
       try {
         const map = await this.#fetch(addr);
         if (map.coveredSlots === 0) throw new ClusterError('it reports no slot assignments yet');
-        this.#replace(map);
+        const later = this.#moves.slice(known);
+        this.#moves = later;
+        this.#replace(later.length === 0 ? map : map.withSlotsMoved(later));
         return;
       } catch (error) {
         tried.push(`${nodeKey(addr)}: ${describeFailure(error)}`);
@@ -181,7 +194,7 @@ export class Topology extends EventEmitter<TopologyEvents> {
     throw new ClusterError(`Could not read the cluster topology from any node (${tried.join('; ')})`);
   }
 
-  /** Known nodes first (they are the live cluster), then the seeds the user gave. */
+  /** The owners MOVED named, then known nodes (the live cluster), then the seeds the user gave. */
   #candidates(): NodeAddress[] {
     const seen = new Set<string>();
     const out: NodeAddress[] = [];
@@ -192,6 +205,10 @@ export class Topology extends EventEmitter<TopologyEvents> {
         out.push(a);
       }
     };
+    for (const m of this.#moves) {
+      const owner = this.#map.primaryOf(m.slot);
+      if (owner !== undefined) add(owner);
+    }
     for (const n of this.#map.primaries()) add(n);
     for (const n of this.#map.nodes()) add(n);
     for (const s of this.options.seeds) add(s);
