@@ -221,7 +221,7 @@ export class Topology extends EventEmitter<TopologyEvents> {
     const conn = useExisting ? existing : new Connection({ ...this.#nodeOptions(addr), reconnect: false, commandTimeout: this.options.node.connectTimeout }, {});
     try {
       if (!useExisting) await conn.connect();
-      const fromMap = { seedHost: addr.host, mapAddress: this.options.mapAddress, tls: this.options.node.tls !== undefined };
+      const fromMap = { seedHost: addr.host, mapAddress: this.options.mapAddress, tls: this.options.node.tls !== undefined, answeredBy: addr };
       let reply: RespValue;
       try {
         reply = await withTimeout(conn.send({ name: 'CLUSTER', args: ['SHARDS'] }), this.options.node.connectTimeout, addr);

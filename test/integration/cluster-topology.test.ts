@@ -246,10 +246,19 @@ describe('a manual failover under the client', () => {
     // Which node answered each successful INCR, per key: the trace context carries the server,
     // and asyncEnd runs before the caller's await resumes.
     const answeredBy = new Map<string, number>();
+    // INCRs sent to the old primary after the promoted replica had answered for that key, even
+    // those it answered MOVED: a refresh that read a stale view did that before the fix.
+    const promotedHasAnswered = new Set<string>();
+    const backToOld: string[] = [];
     const traced = tracingChannel<unknown, { command: string; args?: readonly unknown[]; server: string; result?: unknown; error?: unknown }>('slotline:command');
     const onEnd = (ctx: { command: string; args?: readonly unknown[]; server: string; result?: unknown; error?: unknown }): void => {
-      if (ctx.command.toUpperCase() === 'INCR' && ctx.error === undefined && typeof ctx.result === 'number') {
-        answeredBy.set(String(ctx.args?.[0]), Number(ctx.server.slice(ctx.server.lastIndexOf(':') + 1)));
+      if (ctx.command.toUpperCase() !== 'INCR') return;
+      const target = String(ctx.args?.[0]);
+      const port = Number(ctx.server.slice(ctx.server.lastIndexOf(':') + 1));
+      if (port === oldPrimary.port && promotedHasAnswered.has(target)) backToOld.push(`${target}: ${String(ctx.error ?? ctx.result)}`);
+      if (ctx.error === undefined && typeof ctx.result === 'number') {
+        answeredBy.set(target, port);
+        if (port === replica.port) promotedHasAnswered.add(target);
       }
     };
     const handlers = { start() {}, end() {}, asyncStart() {}, asyncEnd: onEnd, error() {} };
@@ -299,6 +308,7 @@ describe('a manual failover under the client', () => {
     failedOverAt = Date.now();
 
     const [mine, other] = await writers.finally(() => traced.unsubscribe(handlers));
+    expect(backToOld, 'INCRs sent to the old primary after the promoted replica had answered').toEqual([]);
     if (lost.length > 0) {
       // Server-side loss, attributed above; the old primary's log says why (pause timed out, resync).
       const evidence = servers.nodes.find((n) => n.port === oldPrimary.port)?.logTail.split('\n').filter((l) => /manual failover|timed out|configuration change|resync|paus/i.test(l));
