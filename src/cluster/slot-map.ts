@@ -44,6 +44,8 @@ export interface SlotMapOptions {
   readonly mapAddress?: AddressMapper | undefined;
   /** CLUSTER SHARDS: connect to `tls-port` instead of `port`. */
   readonly tls?: boolean | undefined;
+  /** The node that sent the reply (as the client dials it): it knows its own role for certain. */
+  readonly answeredBy?: NodeAddress | undefined;
 }
 
 /** The key that names a node everywhere (plans, pools): 'host:port', '[v6]:port'. */
@@ -109,7 +111,13 @@ export class SlotMap {
       // health `fail`, often before the promoted one (recorded in test/fixtures/cluster-shards).
       // Only a serving node is a target; a shard without one is failing over: its slots stay
       // without an owner, and the router waits for a refresh instead of dialling a dead node.
-      const primary = nodes.find((n) => n.role === 'primary' && serving(n));
+      // Mid-failover the promoted replica lists itself and the old primary (which has not yet
+      // announced its demotion) both as serving primaries, the old one first. The node that
+      // answered knows its own role for certain: when it is one of them, it is the owner.
+      const primaries = nodes.filter((n) => n.role === 'primary' && serving(n));
+      const mapAddress = options.mapAddress ?? identity;
+      const self = options.answeredBy === undefined ? undefined : nodeKey(options.answeredBy);
+      const primary = primaries.find((n) => nodeKey(mapAddress(n)) === self) ?? primaries[0];
       const index = primary === undefined ? FAILING_OVER : builder.shard(primary, nodes.filter((n) => n.role === 'replica' && serving(n)));
       const slots = list(field(shard, 'slots'));
       for (let i = 0; i + 1 < slots.length; i += 2) builder.assign(index, num(slots[i]), num(slots[i + 1]));

@@ -69,6 +69,15 @@ export class Topology extends EventEmitter<TopologyEvents> {
   readonly #zones: NodeZones | undefined;
   /** Cache counters of node connections already dropped, so cacheStats() never goes back. */
   readonly #retiredCache = emptyStats();
+  /**
+   * MOVED replies not yet confirmed by a refresh that started after them. A refresh asks their
+   * new owners first: a promoted replica knows its own promotion, while the nodes listed before
+   * it (the demoted primary among them) may still describe the cluster as it was before the
+   * failover. A refresh that was already under way when a MOVED came keeps that MOVED on top of
+   * what it read. Without both, a stale view sent writes back to the node that had just
+   * answered MOVED for that slot.
+   */
+  #moves: Array<{ readonly slot: number } & NodeAddress> = [];
 
   constructor(options: ResolvedClusterOptions) {
     super();
@@ -200,6 +209,7 @@ export class Topology extends EventEmitter<TopologyEvents> {
     const before = this.#map;
     this.#map = this.#map.withSlotsMoved(moves);
     this.#flushChanged(before, this.#map);
+    this.#moves.push(...moves);
     this.refreshSoon();
   }
 
@@ -230,11 +240,14 @@ export class Topology extends EventEmitter<TopologyEvents> {
 
   async #discover(): Promise<void> {
     const tried: string[] = [];
+    const known = this.#moves.length;
     for (const addr of this.#candidates()) {
       try {
         const map = await this.#fetch(addr);
         if (map.coveredSlots === 0) throw new ClusterError('it reports no slot assignments yet');
-        this.#replace(map);
+        const later = this.#moves.slice(known);
+        this.#moves = later;
+        this.#replace(later.length === 0 ? map : map.withSlotsMoved(later));
         return;
       } catch (error) {
         tried.push(`${nodeKey(addr)}: ${describeFailure(error)}`);
@@ -244,9 +257,10 @@ export class Topology extends EventEmitter<TopologyEvents> {
   }
 
   /**
-   * A node with a ready connection first, then the other known nodes (they are the live
-   * cluster), then the seeds the user gave. Lazy: the first candidate usually answers, and
-   * listing all of them cost ~0.7 ms per refresh at 1,000 nodes (bench/src/scale).
+   * The owners MOVED named first (a promoted replica knows its own promotion), then a node with
+   * a ready connection, then the other known nodes (the live cluster), then the seeds the user
+   * gave. Lazy: the first candidate usually answers, and listing all of them cost ~0.7 ms per
+   * refresh at 1,000 nodes (bench/src/scale).
    */
   *#candidates(): Generator<NodeAddress> {
     const seen = new Set<string>();
@@ -257,6 +271,10 @@ export class Topology extends EventEmitter<TopologyEvents> {
       seen.add(k);
       return true;
     };
+    for (const m of this.#moves) {
+      const owner = map.primaryOf(m.slot);
+      if (owner !== undefined && fresh(owner)) yield owner;
+    }
     // A node we already hold a ready connection to answers without a dial and a handshake
     // (~1 ms of CPU per refresh, and a connection less for the server).
     for (const [key, conn] of this.#conns) {
@@ -277,7 +295,7 @@ export class Topology extends EventEmitter<TopologyEvents> {
     const conn = useExisting ? existing : new Connection({ ...this.#nodeOptions(addr), reconnect: false, commandTimeout: this.options.node.connectTimeout }, {});
     try {
       if (!useExisting) await conn.connect();
-      const fromMap = { seedHost: addr.host, mapAddress: this.options.mapAddress, tls: this.options.node.tls !== undefined };
+      const fromMap = { seedHost: addr.host, mapAddress: this.options.mapAddress, tls: this.options.node.tls !== undefined, answeredBy: addr };
       let reply: RespValue;
       try {
         reply = await withTimeout(conn.send({ name: 'CLUSTER', args: ['SHARDS'] }), this.options.node.connectTimeout, addr);

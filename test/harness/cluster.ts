@@ -37,6 +37,8 @@ export interface ClusterOptions {
 export interface ClusterNode extends ServerHandle {
   /** The node id; it survives restart() because nodes.conf stays in `dir`. */
   readonly id: string;
+  /** The last few KB the node logged: evidence when a test blames the server. */
+  readonly logTail: string;
 }
 
 export interface ClusterHandle {
@@ -118,6 +120,9 @@ function toHandle(node: RedisProcess, id: string): ClusterNode {
     dir: node.dir,
     get pid() {
       return node.pid;
+    },
+    get logTail() {
+      return node.logTail;
     },
     stop: () => node.stop(),
     kill: (signal) => node.kill(signal),

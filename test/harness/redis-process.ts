@@ -58,7 +58,7 @@ export interface RedisProcessOptions {
   flavour?: ServerFlavour;
 }
 
-const LOG_TAIL_BYTES = 4096;
+const LOG_TAIL_BYTES = 16_384;
 const STOP_GRACE_MS = 3000;
 const EXIT_BOUND_MS = 5000;
 const READY_POLL_MS = 20;

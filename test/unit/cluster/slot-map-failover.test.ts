@@ -109,3 +109,20 @@ describe('SlotMap.fromShards health rule', () => {
     expect(map.nodes().map((n) => n.id)).toEqual(['ok']);
   });
 });
+
+describe('CLUSTER SHARDS from the promoted replica in the middle of a graceful CLUSTER FAILOVER', () => {
+  // Its view, seen in the failover test on Valkey 8.0 (docs/reliability.md): it has won the
+  // election, the old primary has not yet announced its demotion, so both are serving masters.
+  const node = (id: string, port: number) => ['id', id, 'port', port, 'ip', '127.0.0.1', 'endpoint', '127.0.0.1', 'role', 'master', 'replication-offset', 100, 'health', 'online'];
+  const reply: RespValue = [['slots', [0, 16383], 'nodes', [node('old', 7000), node('promoted', 7001)]]];
+
+  it('takes the answering node as the owner when it is one of the listed primaries', () => {
+    const map = SlotMap.fromShards(reply, { seedHost: '127.0.0.1', answeredBy: { host: '127.0.0.1', port: 7001 } });
+    expect(map.primaryOf(5)?.port).toBe(7001);
+  });
+
+  it('keeps the first listed primary when the answering node is not one of them', () => {
+    const map = SlotMap.fromShards(reply, { seedHost: '127.0.0.1', answeredBy: { host: '127.0.0.1', port: 7002 } });
+    expect(map.primaryOf(5)?.port).toBe(7000);
+  });
+});
