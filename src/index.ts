@@ -51,6 +51,7 @@ export {
   InvalidOptionError,
   LibraryHeaderError,
   SentinelError,
+  PubSubOverflowError,
   type SentinelProblem,
   type SlotlineErrorCode,
   type ArgumentProblem,
@@ -60,3 +61,7 @@ export {
   type Redirect,
 } from './errors.js';
 export { channels as diagnosticsChannels } from './diagnostics.js';
+export type { PubSubMessage, SubscriptionKind } from './pubsub/frames.js';
+export type { PubSubListener } from './pubsub/registry.js';
+export type { Subscription, SubscriptionOptions, ResubscribedEvent, ChannelArg } from './pubsub/hub.js';
+export type { PubSubMethods } from './pubsub/api.js';

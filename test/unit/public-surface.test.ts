@@ -25,6 +25,7 @@ describe('public surface', () => {
         'MultiRefusedError',
         'PipelineError',
         'ProtocolError',
+        'PubSubOverflowError',
         'ReplyError',
         'SentinelClient',
         'SentinelError',
