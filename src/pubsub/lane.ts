@@ -18,16 +18,27 @@ export interface LaneEvents {
   error(error: Error): void;
 }
 
+export interface LaneOptions {
+  /** The kinds this lane holds (a cluster keeps shard channels elsewhere); default all. */
+  readonly kinds?: readonly SubscriptionKind[];
+  /** Report 'resubscribed' on the first handshake too (a lane that replaces a lost one). */
+  readonly announceFirst?: boolean;
+}
+
 export class Lane implements PubSubRouter {
   readonly #conn: Connection;
+  readonly #kinds: readonly SubscriptionKind[];
+  readonly #announceFirst: boolean;
   readonly #asBuffers: boolean;
   readonly #events: LaneEvents;
   /** Asks the connection to open if nobody has yet (lazy clients). */
   readonly #start: () => void;
   #hub: PubSubHub | undefined;
 
-  constructor(conn: Connection, asBuffers: boolean, events: LaneEvents, start: () => void) {
+  constructor(conn: Connection, asBuffers: boolean, events: LaneEvents, start: () => void, options: LaneOptions = {}) {
     this.#conn = conn;
+    this.#kinds = options.kinds ?? KINDS;
+    this.#announceFirst = options.announceFirst ?? false;
     this.#asBuffers = asBuffers;
     this.#events = events;
     this.#start = start;
@@ -36,7 +47,7 @@ export class Lane implements PubSubRouter {
   }
 
   /** The hub this lane delivers to (set once, right after both exist). */
-  set hub(hub: PubSubHub) {
+  set hub(hub: PubSubHub | undefined) {
     this.#hub = hub;
   }
 
@@ -64,7 +75,7 @@ export class Lane implements PubSubRouter {
     if (hub === undefined) return;
     const held: Record<SubscriptionKind, string[]> = { channel: [], pattern: [], shard: [] };
     await Promise.all(
-      KINDS.map(async (kind) => {
+      this.#kinds.map(async (kind) => {
         const names = hub.registry.names(kind);
         if (names.length === 0) return;
         try {
@@ -77,7 +88,7 @@ export class Lane implements PubSubRouter {
         }
       }),
     );
-    if (generation === 0 || held.channel.length + held.pattern.length + held.shard.length === 0) return;
+    if ((generation === 0 && !this.#announceFirst) || held.channel.length + held.pattern.length + held.shard.length === 0) return;
     this.#events.resubscribed({ server: this.#conn.address, channels: held.channel, patterns: held.pattern, shardChannels: held.shard });
   }
 
