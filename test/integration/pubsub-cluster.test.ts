@@ -10,9 +10,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { createCluster, keySlot, type Cluster, type PubSubMessage } from '../../src/index.js';
+import { createCluster, keySlot, type Cluster, type PubSubMessage, type ResubscribedEvent } from '../../src/index.js';
 import { clusterSeeds } from '../harness/context.js';
-import { beginSlotMigration, finishSlotMigration, layoutOf, roleOf } from '../harness/cluster-ops.js';
+import { beginSlotMigration, clientList, finishSlotMigration, layoutOf, roleOf } from '../harness/cluster-ops.js';
 import { defaultFlavour, redisCli, startCluster, type ClusterHandle } from '../harness/servers.js';
 import { waitUntil } from '../harness/wait.js';
 
@@ -75,6 +75,7 @@ describe('Pub/Sub on the shared cluster', () => {
 // ── the three cluster cases, on a private cluster ─────────────────────────────────────────
 
 const CHANNELS = 50;
+const SUB_NAME = `pubsub-sub-${randomUUID().slice(0, 8)}`;
 const ROUND_MS = 20; // each channel gets one message per round: 50 × 50 = 2,500 messages/s
 /** Every channel must receive again within this much of the end of a case. */
 const RECEIVE_AGAIN_MS = 20_000;
@@ -104,6 +105,9 @@ describe.each([defaultFlavour()])('sharded subscriptions follow their slot (%s, 
   const received = new Map<string, Map<number, number>>();
   const wrong: string[] = [];
   let resubscribed = 0;
+  const classic = `classic:${randomUUID()}`;
+  const classicGot: string[] = [];
+  const classicMoves: ResubscribedEvent[] = [];
   let seq = 0;
   let stop = false;
   let publisher: Promise<void> | undefined;
@@ -112,7 +116,7 @@ describe.each([defaultFlavour()])('sharded subscriptions follow their slot (%s, 
   beforeAll(async () => {
     servers = await startCluster({ flavour, nodeTimeoutMs: 1000 });
     const nodes = servers.seeds.map((s) => ({ host: s.host, port: s.port }));
-    sub = createCluster({ nodes, refreshInterval: 1000 });
+    sub = createCluster({ nodes, refreshInterval: 1000, clientName: SUB_NAME });
     pub = createCluster({ nodes, refreshInterval: 1000 });
     sub.on('error', () => undefined);
     pub.on('error', () => undefined);
@@ -120,7 +124,12 @@ describe.each([defaultFlavour()])('sharded subscriptions follow their slot (%s, 
     const id = randomUUID().slice(0, 8);
     for (let i = 0; i < CHANNELS; i++) channels.push(`shard:${id}:${i}`);
     expect(new Set(channels.map((c) => sub.nodeFor(c)!.port)).size).toBe(3);
-    sub.on('resubscribed', () => resubscribed++);
+    sub.on('resubscribed', (e) => {
+      resubscribed++;
+      if (e.channels.length > 0) classicMoves.push(e);
+    });
+    await sub.subscribe(classic, (m) => classicGot.push(String(m.message)));
+    await sub.psubscribe(`${classic}:*`, (m) => classicGot.push(`p:${String(m.message)}`));
     for (const c of channels) {
       published.set(c, new Map());
       received.set(c, new Map());
@@ -139,6 +148,10 @@ describe.each([defaultFlavour()])('sharded subscriptions follow their slot (%s, 
           channels.map(async (c) => {
             try {
               await pub.spublish(c, `${c}|${n}`);
+              if (c === channels[0]) {
+                await pub.publish(classic, String(n));
+                await pub.publish(`${classic}:x`, String(n));
+              }
               published.get(c)!.set(n, Date.now());
             } catch {
               // Not published (the shard could not take it): not counted as missed.
@@ -263,5 +276,29 @@ describe.each([defaultFlavour()])('sharded subscriptions follow their slot (%s, 
       await victim.kill('SIGKILL');
       await waitUntil('the replica is promoted', async () => (await roleOf(heir.port)) === 'master', 20_000);
     });
+  }, 90_000);
+
+  it('(d) the node holding the channel and pattern subscriptions SIGKILLed: they move to another node', async () => {
+    const primaries = await servers.primaries();
+    let holder: (typeof primaries)[number] | undefined;
+    for (const p of primaries) {
+      const list = await clientList(p.port);
+      if (list.some((c) => c['name'] === SUB_NAME && Number(c['sub']) + Number(c['psub']) > 0)) holder = p;
+    }
+    expect(holder, 'a primary holds the channel subscriptions').toBeDefined();
+    const layout = await layoutOf(holder!.port);
+    const heir = layout.replicasOf(holder!.port)[0]!;
+    const affected = channels.filter((c) => layout.ownerPort(keySlot(c)) === holder!.port);
+    const before = classicGot.length;
+    await measure('channel-lane node SIGKILL', affected, async () => {
+      await holder!.kill('SIGKILL');
+      await waitUntil('the replica is promoted', async () => (await roleOf(heir.port)) === 'master', 20_000);
+    });
+    await waitUntil('the channel and the pattern subscriptions moved', () => classicMoves.length >= 1, RECEIVE_AGAIN_MS);
+    expect(classicMoves[0]).toMatchObject({ channels: [classic], patterns: [`${classic}:*`] });
+    expect(classicMoves[0]!.server).not.toBe(`${holder!.host}:${holder!.port}`);
+    const after = classicGot.length;
+    await waitUntil('channel and pattern messages again', () => classicGot.slice(after).some((m) => !m.startsWith('p:')) && classicGot.slice(after).some((m) => m.startsWith('p:')), RECEIVE_AGAIN_MS);
+    expect(after).toBeGreaterThan(before);
   }, 90_000);
 });
