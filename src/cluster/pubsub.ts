@@ -332,11 +332,14 @@ export class ClusterPubSub implements PubSubRouter {
       return;
     }
     if (frame.type === 'dropped' && frame.kind === 'shard' && this.#held.get(frame.name)?.lane === lane.key) {
-      // The server let go: the slot moved away. Find its owner and subscribe there.
+      // The server let go: the slot moved away, so the slot map is stale by definition. Read it
+      // (one refresh for the burst of pushes a move sends), then place the channel again.
       this.#held.delete(frame.name);
       this.#lost.add(frame.name);
-      this.#topology.refreshSoon();
-      void this.#reconcile();
+      this.#topology
+        .refresh()
+        .catch((error: unknown) => this.#events.error(asError(error)))
+        .finally(() => void this.#reconcile());
     }
   }
 
