@@ -269,11 +269,15 @@ describe.each([defaultFlavour()])('sharded subscriptions follow their slot (%s, 
     await waitUntil('the subscriber places the channel on the new owner', () => sub.nodeFor(channels[0]!)?.port === target.port, 10_000);
   }, 90_000);
 
-  it('(b) their primary failed over with CLUSTER FAILOVER', async () => {
+  /** The primary owning `channel`'s slot now, its replica, and the channels it holds. */
+  async function shardOf(channel: string): Promise<{ victimPort: number; heir: { port: number }; affected: string[] }> {
     const layout = await layoutOf(servers.seeds[0]!.port);
-    const victimPort = layout.ownerPort(keySlot(channels[1]!));
-    const heir = layout.replicasOf(victimPort)[0]!;
-    const affected = channels.filter((c) => layout.ownerPort(keySlot(c)) === victimPort);
+    const victimPort = layout.ownerPort(keySlot(channel));
+    return { victimPort, heir: layout.replicasOf(victimPort)[0]!, affected: channels.filter((c) => layout.ownerPort(keySlot(c)) === victimPort) };
+  }
+
+  it('(b) their primary failed over with CLUSTER FAILOVER', async () => {
+    const { heir, affected } = await shardOf(channels[1]!);
     await measure('CLUSTER FAILOVER', affected, async () => {
       expect(await redisCli(heir.port, 'CLUSTER', 'FAILOVER')).toBe('OK');
       await waitUntil('the replica is promoted', async () => (await roleOf(heir.port)) === 'master', 15_000);
@@ -281,10 +285,7 @@ describe.each([defaultFlavour()])('sharded subscriptions follow their slot (%s, 
   }, 90_000);
 
   it('(c) their primary SIGKILLed', async () => {
-    const layout = await layoutOf(servers.seeds[0]!.port);
-    const victimPort = layout.ownerPort(keySlot(channels[2]!));
-    const heir = layout.replicasOf(victimPort)[0]!;
-    const affected = channels.filter((c) => layout.ownerPort(keySlot(c)) === victimPort);
+    const { victimPort, heir, affected } = await shardOf(channels[2]!);
     const victim = servers.nodes.find((n) => n.port === victimPort)!;
     await measure('primary SIGKILL', affected, async () => {
       await victim.kill('SIGKILL');

@@ -5,6 +5,7 @@ import type { Scenario } from './common.js';
 import { clusterBatch, delayedCluster } from './cluster.js';
 import { codec } from './codec.js';
 import { memory } from './memory.js';
+import { pubsub } from './pubsub.js';
 import { bigValues, inFlight, pipelines, serialSet } from './standalone.js';
 
-export const SCENARIOS: readonly Scenario[] = [serialSet, inFlight, pipelines, bigValues, clusterBatch, delayedCluster, codec, memory];
+export const SCENARIOS: readonly Scenario[] = [serialSet, inFlight, pipelines, bigValues, clusterBatch, delayedCluster, codec, memory, pubsub];
