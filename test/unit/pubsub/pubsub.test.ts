@@ -2,7 +2,7 @@
  * The pure parts of Pub/Sub: which frame confirms which command, frames read into messages,
  * the registry of names and listeners, and the bounded iterator buffer.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { confirms, pubsubFrameKind } from '../../../src/commands/pubsub-replies.js';
 import { readFrame, subscribeCommand, unsubscribeCommand } from '../../../src/pubsub/frames.js';
 import { Registry } from '../../../src/pubsub/registry.js';
@@ -138,5 +138,26 @@ describe('namesOf', () => {
     expect(namesOf('subscribe', 'a')).toEqual(['a']);
     expect(namesOf('subscribe', ['a', 'b', 'a'])).toEqual(['a', 'b']);
     for (const bad of [[], [''], [1], 7, null, undefined]) expect(() => namesOf('subscribe', bad)).toThrow(ArgumentTypeError);
+  });
+});
+
+describe('the Pub/Sub API types', () => {
+  it('listener form returns a promise, iterator form a Subscription, on both clients', async () => {
+    const { createClient, createCluster } = await import('../../../src/index.js');
+    type Sub = import('../../../src/index.js').Subscription;
+    type Msg = import('../../../src/index.js').PubSubMessage;
+    const c = createClient({ port: 1, reconnect: false, lazyConnect: true });
+    const k = createCluster({ nodes: [{ host: '127.0.0.1', port: 1 }] });
+    expectTypeOf(c.subscribe('a', () => undefined)).toEqualTypeOf<Promise<void>>();
+    expectTypeOf(c.subscribe(['a'])).toEqualTypeOf<Sub>();
+    expectTypeOf(k.ssubscribe('a', { bufferSize: 4 })).toEqualTypeOf<Sub>();
+    expectTypeOf(k.psubscribe('a*', (m) => expectTypeOf(m).toEqualTypeOf<Msg>())).toEqualTypeOf<Promise<void>>();
+    expectTypeOf<Msg['message']>().toEqualTypeOf<string | Buffer>();
+    expectTypeOf(c.unsubscribe).toBeCallableWith((m: Msg) => void m);
+    expectTypeOf(c.spublish('s', 'x')).toEqualTypeOf<Promise<number>>();
+    c.on('resubscribed', (e) => expectTypeOf(e.shardChannels).toEqualTypeOf<readonly string[]>());
+    k.on('resubscribed', (e) => expectTypeOf(e.server).toEqualTypeOf<string>());
+    c.disconnect();
+    k.disconnect();
   });
 });
