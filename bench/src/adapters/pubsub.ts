@@ -21,18 +21,23 @@ interface SlotlinePubSubClient {
   close(): Promise<void>;
 }
 
+/** A pair from its publish call and the closers of its two clients. */
+function pairOf(publish: (payload: string) => Promise<unknown>, ...closers: Array<() => Promise<unknown>>): PubSubPair {
+  return {
+    publish,
+    close: async () => {
+      await Promise.all(closers.map((c) => c()));
+    },
+  };
+}
+
 const slotline: OpenPubSub = async (at, channel, onMessage) => {
   const mod = (await loadSlotline()) as unknown as { createClient(o: Endpoint): SlotlinePubSubClient };
   const sub = mod.createClient({ host: at.host, port: at.port });
   const pub = mod.createClient({ host: at.host, port: at.port });
   await Promise.all([sub.connect(), pub.connect()]);
   await sub.subscribe(channel, (m) => onMessage(m.message as string));
-  return {
-    publish: (payload) => pub.publish(channel, payload),
-    close: async () => {
-      await Promise.all([sub.close(), pub.close()]);
-    },
-  };
+  return pairOf((payload) => pub.publish(channel, payload), () => sub.close(), () => pub.close());
 };
 
 const ioredis: OpenPubSub = async (at, channel, onMessage) => {
@@ -41,12 +46,7 @@ const ioredis: OpenPubSub = async (at, channel, onMessage) => {
   const pub = new Redis({ host: at.host, port: at.port });
   sub.on('message', (_channel: string, message: string) => onMessage(message));
   await sub.subscribe(channel);
-  return {
-    publish: (payload) => pub.publish(channel, payload),
-    close: async () => {
-      await Promise.all([sub.quit(), pub.quit()]);
-    },
-  };
+  return pairOf((payload) => pub.publish(channel, payload), () => sub.quit(), () => pub.quit());
 };
 
 const nodeRedis: OpenPubSub = async (at, channel, onMessage) => {
@@ -55,12 +55,7 @@ const nodeRedis: OpenPubSub = async (at, channel, onMessage) => {
   const pub = createClient({ socket: { host: at.host, port: at.port } });
   await Promise.all([sub.connect(), pub.connect()]);
   await sub.subscribe(channel, (message: string) => onMessage(message));
-  return {
-    publish: (payload) => pub.publish(channel, payload),
-    close: async () => {
-      await Promise.all([sub.close(), pub.close()]);
-    },
-  };
+  return pairOf((payload) => pub.publish(channel, payload), () => sub.close(), () => pub.close());
 };
 
 const glide: OpenPubSub = async (at, channel, onMessage) => {
@@ -74,13 +69,11 @@ const glide: OpenPubSub = async (at, channel, onMessage) => {
     },
   });
   const pub = await GlideClient.createClient({ addresses });
-  return {
-    publish: (payload) => pub.publish(payload, channel),
-    close: async () => {
-      sub.close();
-      pub.close();
-    },
-  };
+  return pairOf(
+    (payload) => pub.publish(payload, channel),
+    async () => sub.close(),
+    async () => pub.close(),
+  );
 };
 
 /** By the client names of adapters/index.ts. */
