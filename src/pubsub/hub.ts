@@ -108,7 +108,9 @@ export class PubSubHub {
     if (fresh.length === 0) return Promise.resolve();
     // Refused or lost: the call rejects, so the listener is not left behind on those names.
     return this.#router.subscribe(kind, fresh).catch((error: unknown) => {
-      void this.#remove(kind, fresh, listener).catch(() => undefined);
+      // Not through #remove: an iterator on these names ends with this error, not cleanly.
+      const gone = this.registry.remove(kind, fresh, listener);
+      if (gone.length > 0 && !this.#closed) void this.#router.unsubscribe(kind, gone).catch(() => undefined);
       throw error;
     });
   }

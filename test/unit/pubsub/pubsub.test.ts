@@ -9,6 +9,7 @@ import { Registry } from '../../../src/pubsub/registry.js';
 import { MessageStream } from '../../../src/pubsub/stream.js';
 import { namesOf } from '../../../src/pubsub/hub.js';
 import { ArgumentTypeError, PubSubOverflowError, UsageError } from '../../../src/errors.js';
+import type { Client, Cluster, PubSubMessage, Subscription } from '../../../src/index.js';
 
 describe('confirmation frames', () => {
   it.each([
@@ -142,22 +143,52 @@ describe('namesOf', () => {
 });
 
 describe('the Pub/Sub API types', () => {
-  it('listener form returns a promise, iterator form a Subscription, on both clients', async () => {
-    const { createClient, createCluster } = await import('../../../src/index.js');
-    type Sub = import('../../../src/index.js').Subscription;
-    type Msg = import('../../../src/index.js').PubSubMessage;
-    const c = createClient({ port: 1, reconnect: false, lazyConnect: true });
-    const k = createCluster({ nodes: [{ host: '127.0.0.1', port: 1 }] });
-    expectTypeOf(c.subscribe('a', () => undefined)).toEqualTypeOf<Promise<void>>();
-    expectTypeOf(c.subscribe(['a'])).toEqualTypeOf<Sub>();
-    expectTypeOf(k.ssubscribe('a', { bufferSize: 4 })).toEqualTypeOf<Sub>();
-    expectTypeOf(k.psubscribe('a*', (m) => expectTypeOf(m).toEqualTypeOf<Msg>())).toEqualTypeOf<Promise<void>>();
-    expectTypeOf<Msg['message']>().toEqualTypeOf<string | Buffer>();
-    expectTypeOf(c.unsubscribe).toBeCallableWith((m: Msg) => void m);
-    expectTypeOf(c.spublish('s', 'x')).toEqualTypeOf<Promise<number>>();
-    c.on('resubscribed', (e) => expectTypeOf(e.shardChannels).toEqualTypeOf<readonly string[]>());
-    k.on('resubscribed', (e) => expectTypeOf(e.server).toEqualTypeOf<string>());
-    c.disconnect();
-    k.disconnect();
+  it('listener form returns a promise, iterator form a Subscription, on both clients', () => {
+    // Checked by the compiler only: nothing here runs (no connection is opened).
+    const typesOnly = (c: Client, k: Cluster): void => {
+      expectTypeOf(c.subscribe('a', () => undefined)).toEqualTypeOf<Promise<void>>();
+      expectTypeOf(c.subscribe(['a'])).toEqualTypeOf<Subscription>();
+      expectTypeOf(k.ssubscribe('a', { bufferSize: 4 })).toEqualTypeOf<Subscription>();
+      expectTypeOf(k.psubscribe('a*', (m) => expectTypeOf(m).toEqualTypeOf<PubSubMessage>())).toEqualTypeOf<Promise<void>>();
+      expectTypeOf<PubSubMessage['message']>().toEqualTypeOf<string | Buffer>();
+      expectTypeOf(c.unsubscribe).toBeCallableWith((m: PubSubMessage) => void m);
+      expectTypeOf(c.spublish('s', 'x')).toEqualTypeOf<Promise<number>>();
+      c.on('resubscribed', (e) => expectTypeOf(e.shardChannels).toEqualTypeOf<readonly string[]>());
+      k.on('resubscribed', (e) => expectTypeOf(e.server).toEqualTypeOf<string>());
+    };
+    expect(typeof typesOnly).toBe('function');
+  });
+});
+
+describe('PubSubHub over a router that refuses', () => {
+  it('a refused subscribe rejects, leaves no listener behind, and ends its iterator with the refusal', async () => {
+    const { PubSubHub } = await import('../../../src/pubsub/hub.js');
+    const refusal = new Error('NOPERM no permissions to access the channel');
+    const calls: string[] = [];
+    const hub = new PubSubHub(
+      {
+        subscribe: async (kind, names) => {
+          calls.push(`sub ${kind} ${names.join(',')}`);
+          if (names.includes('bad')) throw refusal;
+        },
+        unsubscribe: async (kind, names) => void calls.push(`unsub ${kind} ${names.join(',')}`),
+      },
+      () => undefined,
+    );
+    await expect(hub.subscribe('subscribe', 'channel', ['ok', 'bad'], () => undefined)).rejects.toBe(refusal);
+    expect(hub.registry.names('channel')).toEqual([]);
+    const it = hub.subscribe('subscribe', 'channel', 'bad', undefined) as import('../../../src/pubsub/hub.js').Subscription;
+    await expect(it.ready).rejects.toBe(refusal);
+    await expect(it.next()).rejects.toBe(refusal);
+    expect(hub.registry.names('channel')).toEqual([]);
+    expect(calls).toEqual(['sub channel ok,bad', 'unsub channel ok,bad', 'sub channel bad', 'unsub channel bad']);
+    // A listener that throws costs nobody else the message.
+    const got: string[] = [];
+    await hub.subscribe('subscribe', 'channel', 'c', () => {
+      throw new Error('listener bug');
+    });
+    await hub.subscribe('subscribe', 'channel', 'c', (m: { message: string | Buffer }) => void got.push(String(m.message)));
+    hub.deliver('channel', 'c', { channel: 'c', message: 'x' });
+    expect(got).toEqual(['x']);
   });
 });
