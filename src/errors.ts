@@ -23,6 +23,7 @@
  *   LibraryHeaderError    'SLOTLINE_LIBRARY_HEADER'     defineLibrary code without a valid header
  *   SentinelError         'SLOTLINE_SENTINEL'           no sentinel could name the server to use
  *   BulkError             'SLOTLINE_BULK'               bulk() stopped before its source ended
+ *   PubSubOverflowError   'SLOTLINE_PUBSUB_OVERFLOW'    a subscription iterator's buffer was full
  *
  * Our own codes carry the SLOTLINE_ prefix so they never collide with a server's error word.
  * Must not import anything from the rest of the library.
@@ -70,7 +71,8 @@ export type SlotlineErrorCode =
   | 'SLOTLINE_OPTION'
   | 'SLOTLINE_LIBRARY_HEADER'
   | 'SLOTLINE_SENTINEL'
-  | 'SLOTLINE_BULK';
+  | 'SLOTLINE_BULK'
+  | 'SLOTLINE_PUBSUB_OVERFLOW';
 
 /**
  * Base class of every error slotline raises itself; never thrown as such, only its subclasses
@@ -468,5 +470,20 @@ export class BulkError extends SlotlineError {
     this.sent = counts.sent;
     this.ok = counts.ok;
     this.errors = counts.errors;
+  }
+}
+
+/**
+ * A subscription iterator (`for await (const m of client.subscribe(ch))`) received a message
+ * while its buffer held `limit` unread ones: that message was lost, the subscription removed,
+ * and this is thrown after the buffered messages were read. Read faster, or raise `bufferSize`.
+ */
+export class PubSubOverflowError extends SlotlineError {
+  override name = 'PubSubOverflowError';
+  override readonly code = 'SLOTLINE_PUBSUB_OVERFLOW';
+  readonly limit: number;
+  constructor(limit: number) {
+    super(`Subscription iterator overflowed: ${limit} messages were waiting unread and the next one was lost; the subscription was removed`);
+    this.limit = limit;
   }
 }

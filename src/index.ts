@@ -59,6 +59,7 @@ export {
   SentinelError,
   BulkError,
   type BulkStopReason,
+  PubSubOverflowError,
   type SentinelProblem,
   type SlotlineErrorCode,
   type ArgumentProblem,
@@ -69,3 +70,7 @@ export {
 } from './errors.js';
 export { channels as diagnosticsChannels } from './diagnostics.js';
 export type { CommandTraceContext, BatchTraceContext, ConnectTraceContext, TracePeer } from './diagnostics.js';
+export type { PubSubMessage, SubscriptionKind } from './pubsub/frames.js';
+export type { PubSubListener } from './pubsub/registry.js';
+export type { Subscription, SubscriptionOptions, ResubscribedEvent, ChannelArg } from './pubsub/hub.js';
+export type { PubSubMethods } from './pubsub/api.js';

@@ -25,15 +25,21 @@ import { runWatch, type WatchCallback, type WatchOptions } from '../batch/watch.
 import { sendOne, sendPipeline, sendTransaction } from '../connection/send.js';
 import type { RespValue } from '../resp/types.js';
 import { ClientCache, type CacheStats } from '../cache/store.js';
+import { PubSubHub, type ResubscribedEvent } from '../pubsub/hub.js';
+import { Lane } from '../pubsub/lane.js';
+import { pubsubMethods, type PubSubMethods } from '../pubsub/api.js';
 
-/** What the client emits: its connection's events (connection/connection.ts). */
-export type ClientEvents = ConnectionEvents;
+/** What the client emits: its connection's events (connection/connection.ts), and Pub/Sub's. */
+export interface ClientEvents extends ConnectionEvents {
+  /** After a reconnect, every subscription was restored on the new connection (docs/pubsub.md). */
+  resubscribed: [ResubscribedEvent];
+}
 
 const FORWARDED = ['connect', 'ready', 'reconnecting', 'end', 'push'] as const;
 
 // The class is an EventEmitter at run time (KeyspaceMethods' root); this gives it the typed API.
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
-export interface Client extends EventEmitter<ClientEvents> {}
+export interface Client extends EventEmitter<ClientEvents>, PubSubMethods {}
 
 /**
  * A client for one server (`createClient`): typed methods, `call()` for any command, `pipeline()`,
@@ -48,6 +54,10 @@ export class Client extends ScanningMethods {
   readonly #given: ClientOptions;
   readonly #conn: Connection;
   #pool: ConnectionPool | undefined;
+  /** Pub/Sub, made on the first subscribe (docs/pubsub.md). */
+  #pubsub: PubSubHub | undefined;
+  /** Under RESP2 the subscriptions' own connection; under RESP3 they share #conn. */
+  #subscriber: Connection | undefined;
 
   /** `endpoint` is for createSentinel: where to dial is asked before every open. */
   constructor(options: ClientOptions | string = {}, endpoint?: EndpointSource) {
@@ -61,7 +71,29 @@ export class Client extends ScanningMethods {
       this.#conn.on(event, (...args: unknown[]) => (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args));
     }
     this.#conn.on('error', (error) => this._emitError(error));
+    // Own properties rather than class methods: the overloads are declared once, in pubsub/api.ts.
+    Object.assign(this, pubsubMethods(() => this.#hub()));
     if (!this.#options.lazyConnect) this.#start();
+  }
+
+  #hub(): PubSubHub {
+    if (this.#pubsub !== undefined) return this.#pubsub;
+    let conn = this.#conn;
+    let start = (): void => {
+      if (this.#conn.status === 'idle') this.#start();
+    };
+    if (this.#options.protocol === 2) {
+      const sub = (this.#subscriber = new Connection(this.#options));
+      sub.markSubscriber();
+      sub.on('error', (error) => this._emitError(error));
+      conn = sub;
+      start = () => {
+        if (sub.status === 'idle') sub.connect(true).catch((error: unknown) => this._emitError(error));
+      };
+    }
+    const lane = new Lane(conn, this.#options.returnBuffers, { resubscribed: (e) => this.emit('resubscribed', e), error: (e) => this._emitError(e) }, start);
+    this.#pubsub = lane.hub = new PubSubHub(lane, (e) => this._emitError(e));
+    return this.#pubsub;
   }
 
   /** 'error' is informational (every command gets its own rejection): emitted only when listened to. */
@@ -100,11 +132,14 @@ export class Client extends ScanningMethods {
 
   /** Graceful: pending replies arrive, then QUIT. */
   async close(): Promise<void> {
-    await Promise.all([this.#conn.close(), this.#pool?.close()]);
+    this.#pubsub?.close();
+    await Promise.all([this.#conn.close(), this.#pool?.close(), this.#subscriber?.close()]);
   }
 
   /** Immediate: pending commands are rejected with ConnectionError. */
   disconnect(): void {
+    this.#pubsub?.close();
+    this.#subscriber?.disconnect();
     this.#conn.disconnect();
     this.#pool?.disconnect();
   }

@@ -28,6 +28,9 @@ import { keySpread, type KeySpread } from './spread.js';
 import { Topology, type ClusterStats, type TopologyDiff } from './topology.js';
 import type { LifecycleEvents } from '../connection/connection.js';
 import type { CacheStats } from '../cache/store.js';
+import { PubSubHub, type ResubscribedEvent } from '../pubsub/hub.js';
+import { pubsubMethods, type PubSubMethods } from '../pubsub/api.js';
+import { ClusterPubSub } from './pubsub.js';
 
 /** What the cluster client emits, besides ready / error / end (LifecycleEvents). */
 export interface ClusterEvents extends LifecycleEvents {
@@ -43,11 +46,13 @@ export interface ClusterEvents extends LifecycleEvents {
    * `availability-zone` setting) or INFO failed; its reads count as another zone's.
    */
   'node zone': [NodeAddress, string | undefined];
+  /** Subscriptions restored on another connection or node (a lost node, a moved slot); see docs/pubsub.md. */
+  resubscribed: [ResubscribedEvent];
 }
 
 // The class is an EventEmitter at run time (KeyspaceMethods' root); this gives it the typed API.
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
-export interface Cluster extends EventEmitter<ClusterEvents> {}
+export interface Cluster extends EventEmitter<ClusterEvents>, PubSubMethods {}
 
 /**
  * A cluster client (`createCluster`): the same API as Client, each command sent to the node that
@@ -63,6 +68,8 @@ export class Cluster extends ScanningMethods {
   readonly #topology: Topology;
   #ended = false;
   #status: ClusterStatus = 'idle';
+  /** Pub/Sub, made on the first subscribe (docs/pubsub.md). */
+  #pubsub: { hub: PubSubHub; router: ClusterPubSub } | undefined;
 
   constructor(options: ClusterOptions) {
     super();
@@ -75,9 +82,26 @@ export class Cluster extends ScanningMethods {
       for (const node of diff.removed) this.emit('node removed', node);
     });
     this.#topology.on('zone', (node, zone) => this.emit('node zone', node, zone));
-    this.#topology.on('error', (error) => {
-      if (this.listenerCount('error') > 0) this.emit('error', error);
+    this.#topology.on('error', (error) => this.#report(error));
+    // Own properties rather than class methods: the overloads are declared once, in pubsub/api.ts.
+    Object.assign(this, pubsubMethods(() => this.#hub()));
+  }
+
+  #report(error: Error): void {
+    if (this.listenerCount('error') > 0) this.emit('error', error);
+  }
+
+  #hub(): PubSubHub {
+    if (this.#pubsub !== undefined) return this.#pubsub.hub;
+    const node = this.#options.node;
+    const router = new ClusterPubSub(this.#topology, node.returnBuffers, Math.max(node.connectTimeout, this.#options.failoverTimeout), {
+      resubscribed: (e) => this.emit('resubscribed', e),
+      error: (e) => this.#report(e),
     });
+    const hub = new PubSubHub(router, (e) => this.#report(e));
+    router.hub = hub;
+    this.#pubsub = { hub, router };
+    return hub;
   }
 
   /** Discovers the topology from the seeds; rejects naming every seed tried and why it failed. */
@@ -141,12 +165,15 @@ export class Cluster extends ScanningMethods {
 
   /** Graceful: pending replies arrive on every node, then the connections close. */
   async close(): Promise<void> {
-    await this.#topology.close();
+    this.#pubsub?.hub.close();
+    await Promise.all([this.#topology.close(), this.#pubsub?.router.close()]);
     this.#end();
   }
 
   /** Immediate: pending commands are rejected. */
   disconnect(): void {
+    this.#pubsub?.hub.close();
+    this.#pubsub?.router.disconnect();
     this.#topology.disconnect();
     this.#end();
   }

@@ -137,6 +137,15 @@ export class Topology extends EventEmitter<TopologyEvents> {
     return conn;
   }
 
+  /**
+   * A connection of its own to a node, not opened yet (Pub/Sub): no reconnect, since its owner
+   * moves to another node when it ends; an offline queue, so it takes commands while opening.
+   */
+  dedicated(addr: NodeAddress): Connection {
+    if (this.#closed) throw new ConnectionError(`The cluster client is closed (${nodeKey(addr)})`, 'client-closed');
+    return new Connection({ ...this.#nodeOptions(addr), reconnect: false, offlineQueue: true }, this.#settings);
+  }
+
   /** Dedicated connections to a node (WATCH, blocking commands). */
   pool(addr: NodeAddress): ConnectionPool {
     const key = nodeKey(addr);

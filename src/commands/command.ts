@@ -48,6 +48,11 @@ export interface Command<T = RespValue> extends PreparedCommand<T> {
   readonly library?: LibraryRef | undefined;
   /** Per-call cancellation (`client.withOptions({ signal })`); see AbortError. */
   readonly signal?: AbortSignal | undefined;
+  /**
+   * Set by the Pub/Sub layer on a subscribe-family command: the names whose confirmation frames
+   * (commands/pubsub-replies.ts), in this order, make its reply; never a reply of its own.
+   */
+  readonly confirmedBy?: readonly string[] | undefined;
 }
 
 export function command<T = RespValue>(

@@ -40,7 +40,7 @@ interface Rule {
   readonly inWatch?: string;
 }
 
-const PUBSUB = 'Pub/Sub is not supported on a shared connection yet: its replies arrive as pushes and would shift every later reply';
+const PUBSUB = 'use client.subscribe() / psubscribe() / ssubscribe() and their unsubscribe methods, which keep the subscriptions across reconnects';
 const TRANSACTION = 'use multi().cmd(...).exec(), which writes MULTI…EXEC as one block';
 const IN_WATCH = 'return tx.multi()... from the watch() callback instead';
 

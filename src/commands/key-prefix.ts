@@ -31,6 +31,9 @@ function scanMatchIndexes(args: readonly RedisArg[]): number[] {
 /** `cmd` with `prefix` on every key argument (and SCAN's MATCH pattern); `cmd` itself when there is none. */
 export function prefixCommand<T>(cmd: Command<T>, prefix: string | undefined): Command<T> {
   if (prefix === undefined || prefix === '') return cmd;
+  // A shard channel sits at a key position, but channels are never prefixed (as in ioredis):
+  // SSUBSCRIBE does not go through here, and SPUBLISH must name the same channel.
+  if (cmd.name === 'SPUBLISH') return cmd;
   const scan = cmd.name === 'SCAN';
   const at = scan ? scanMatchIndexes(cmd.args) : commandKeyIndexes(cmd.name, cmd.args);
   if (at.length === 0) return cmd;

@@ -355,9 +355,13 @@ export abstract class KeyspaceMethods<F extends ResultKind> extends EmitterRoot 
       return { seconds: Number(s), microseconds: Number(us) };
     });
   }
-  /** PUBLISH: how many subscribers received the message. */
+  /** PUBLISH: resolves with the number of subscribers that received it (on this node, in a cluster). */
   publish(channel: string, message: RedisArg): Apply<F, number> {
     return this._cmd('PUBLISH', [channel, message], int);
+  }
+  /** SPUBLISH (Redis 7+): to a shard channel, on the owner of its slot. */
+  spublish(shardChannel: string, message: RedisArg): Apply<F, number> {
+    return this._cmd('SPUBLISH', [shardChannel, message], int);
   }
 
   // ── scripting (raw forms; see runScript / runFunction for the managed ones) ───────────

@@ -62,6 +62,13 @@ export interface ConnectionEvents extends LifecycleEvents {
   push: [RespValue[]];
 }
 
+/**
+ * Re-applies per-connection state right after each handshake, before the connection is ready:
+ * its commands go out ahead of every waiting one (Pub/Sub resubscription). `send` writes one
+ * command on the fresh socket at once. A rejection fails the open like a failed handshake step.
+ */
+export type RestoreHook = (send: (cmd: Command<unknown>) => Promise<RespValue>, generation: number) => Promise<void>;
+
 export class Connection extends EventEmitter<ConnectionEvents> {
   readonly options: ResolvedOptions;
   #address: string;
@@ -82,6 +89,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   #generation = 0;
   /** The client-side cache (clientCache): only on the connections given one, never on pooled ones. */
   readonly #cache: ClientCache | undefined;
+  #restore: RestoreHook | undefined;
 
   constructor(options: ResolvedOptions, settings?: Partial<HandshakeSettings>, cache?: ClientCache) {
     super();
@@ -123,6 +131,19 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   get generation(): number {
     return this.#generation;
   }
+  /** Run after every handshake, before 'ready' (see RestoreHook); one hook per connection. */
+  setRestore(hook: RestoreHook | undefined): void {
+    this.#restore = hook;
+  }
+
+  /**
+   * This connection carries subscriptions only: under RESP2 its messages arrive as array
+   * replies and are passed on as 'push' events (wire.ts).
+   */
+  markSubscriber(): void {
+    this.#wire.subscriber = true;
+  }
+
   /** Commands accepted and not yet answered (all lists). */
   get pendingCount(): number {
     return this.#wire.pendingCount;
@@ -349,6 +370,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         // Resolved before the change was announced: ask again rather than settle on the old server.
         const refused = unheard !== undefined && !unheard(this.#address) ? 'the sentinels announced another server while connecting' : await this.#endpoint?.verify(exec, this.#address);
         if (refused !== undefined) throw new ConnectionError(`${this.#address} refused: ${refused}`, 'wrong-role');
+        const restore = this.#restore;
+        if (restore !== undefined) await restore((cmd) => this.#wire.sendDirect(cmd.name, cmd.args, cmd.confirmedBy), this.#generation);
         return done;
       });
       return (await timeLimit(steps, ms, () => {

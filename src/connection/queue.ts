@@ -42,6 +42,15 @@ export interface Pending {
   readonly batch: Batch | null;
   readonly index: number;
   stage: Stage;
+  /** A subscribe-family command: the confirmations it still waits for (see wire.ts); else null. */
+  readonly confirm: Confirmation | null;
+}
+
+/** The confirmation frames a subscribe-family command is answered by, one per name, in order. */
+export interface Confirmation {
+  readonly names: readonly string[];
+  /** How many have arrived. */
+  next: number;
 }
 
 /**
@@ -75,6 +84,7 @@ export interface CommandFields {
   readonly args: readonly RedisArg[];
   readonly transform?: ReplyTransform<unknown> | undefined;
   readonly returnBuffers?: boolean | undefined;
+  readonly confirmedBy?: readonly string[] | undefined;
 }
 
 /** One command with its own promise. */
@@ -90,6 +100,7 @@ export function single(cmd: CommandFields, returnBuffers: boolean, deadline: num
     batch: null,
     index: 0,
     stage: 'queued',
+    confirm: cmd.confirmedBy === undefined ? null : { names: cmd.confirmedBy, next: 0 },
   };
 }
 
@@ -116,6 +127,8 @@ export function batchOf(
       batch: b,
       index: i,
       stage: 'queued',
+      // The subscribe family is refused in batches (commands/connection-state.ts).
+      confirm: null,
     });
   }
   return b;

@@ -11,6 +11,7 @@ import { Decoder } from '../resp/decoder.js';
 import { CommandWriter } from '../resp/encoder.js';
 import type { RedisArg, RespValue } from '../resp/types.js';
 import type { ResolvedOptions } from './options.js';
+import { confirms, pubsubFrameKind } from '../commands/pubsub-replies.js';
 import { Batch, CommandQueue, NO_ARGS, failUnit, settle, single, type Pending, type Unit } from './queue.js';
 
 /**
@@ -37,6 +38,11 @@ export class Wire {
   status: ConnectionStatus = 'idle';
   /** False once the connection has been ready and the offline queue is off. */
   offlineAllowed = true;
+  /**
+   * A connection dedicated to subscriptions: under RESP2 its messages arrive as plain array
+   * replies, so a Pub/Sub array that no command is waiting for is passed on as a push.
+   */
+  subscriber = false;
   readonly #options: ResolvedOptions;
   readonly #address: string;
   readonly #events: WireEvents;
@@ -158,14 +164,14 @@ export class Wire {
   }
 
   /** A handshake command: it owns the fresh socket, so it is written at once, ahead of every waiting command. */
-  sendDirect(name: string, args: readonly RedisArg[]): Promise<RespValue> {
+  sendDirect(name: string, args: readonly RedisArg[], confirmedBy?: readonly string[]): Promise<RespValue> {
     return new Promise<RespValue>((resolve, reject) => {
       const socket = this.#socket;
       if (socket === undefined || socket.destroyed) {
         reject(new ConnectionError(`Connection to ${this.#address} lost during the handshake`, 'handshake'));
         return;
       }
-      this.#queue.pushWritten(single({ name, args }, false, 0, resolve as (v: unknown) => void, reject));
+      this.#queue.pushWritten(single({ name, args, confirmedBy }, false, 0, resolve as (v: unknown) => void, reject));
       this.#writer.add(name, args);
       for (const c of this.#writer.take()) socket.write(c);
     });
@@ -214,14 +220,42 @@ export class Wire {
     return new Decoder({
       onReply: (value) => this.#onReply('value', value),
       onError: (error: ReplyError) => this.#onReply('error', error),
-      onPush: (value) => this.#events.push(value),
+      onPush: (value) => {
+        if (!this.#confirm(value)) this.#events.push(value);
+      },
       returnBuffers: () => this.#queue.peekReply()?.returnBuffers ?? this.#options.returnBuffers,
       mapAs: this.#options.mapAs,
       setAs: this.#options.setAs,
     });
   }
 
+  /**
+   * A subscribe-family command is answered by one confirmation frame per name (a push under
+   * RESP3, an array reply under RESP2), never by a reply of its own: a frame that confirms the
+   * next name of the command at the head settles it once the last name is confirmed. Anything
+   * else (a message, a sunsubscribe sent because a slot moved) is not a reply. True if consumed.
+   */
+  #confirm(frame: RespValue[]): boolean {
+    const p = this.#queue.peekReply();
+    const c = p?.confirm;
+    if (c === null || c === undefined || !confirms(frame, p!.name, c.names[c.next]!)) return false;
+    if (++c.next === c.names.length) {
+      this.#queue.nextReply();
+      settle(p!, 'value', frame[2] ?? null);
+      if (this.#queue.waitingSize > 0 && (this.status === 'ready' || this.status === 'closing')) this.admit();
+    }
+    return true;
+  }
+
   #onReply(kind: 'value' | 'error', value: RespValue | ReplyError): void {
+    if (kind === 'value' && Array.isArray(value) && (this.subscriber || this.#queue.peekReply()?.confirm != null)) {
+      if (this.#confirm(value)) return;
+      // RESP2 subscriber mode: messages are arrays too. PING's ['pong', ''] is a reply.
+      if (this.subscriber && pubsubFrameKind(value) !== undefined) {
+        this.#events.push(value);
+        return;
+      }
+    }
     const p = this.#queue.nextReply();
     if (p === undefined) {
       const what = kind === 'error' ? `Error reply received with no command waiting for it: ${(value as ReplyError).message}` : 'Reply received with no command waiting for it';

@@ -26,6 +26,7 @@ describe('public surface', () => {
         'MultiRefusedError',
         'PipelineError',
         'ProtocolError',
+        'PubSubOverflowError',
         'ReplyError',
         'SentinelClient',
         'SentinelError',
