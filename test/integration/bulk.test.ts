@@ -26,7 +26,8 @@ import {
 } from '../../src/index.js';
 import { beginSlotMigration, finishSlotMigration, migrateKeys } from '../harness/cluster-ops.js';
 import { clusterSeeds, standaloneTarget } from '../harness/context.js';
-import { redisCli, startCluster, type ClusterHandle } from '../harness/servers.js';
+import { redisCli, type ClusterHandle } from '../harness/servers.js';
+import { usePrivateCluster } from '../support/private-cluster.js';
 
 const k = (name: string): string => `bulk-test:${randomUUID()}:${name}`;
 
@@ -358,15 +359,9 @@ describe('bulk() on the cluster', () => {
 describe('bulk() on a private cluster: a slow node and a slot migration under it', () => {
   let servers: ClusterHandle;
   let cluster: Cluster;
-  beforeAll(async () => {
-    servers = await startCluster({ replicasPerPrimary: 0 });
-    // No periodic refresh: the client learns of the moves from the replies alone.
-    cluster = createCluster({ nodes: [servers.seeds[0]!], refreshInterval: 0 });
-    await cluster.connect();
-  }, 60_000);
-  afterAll(async () => {
-    await cluster?.close();
-    await servers?.stop();
+  usePrivateCluster((s, c) => {
+    servers = s;
+    cluster = c;
   });
 
   it('a paused node holds delivery in order; the others run ahead only up to maxPending', async () => {

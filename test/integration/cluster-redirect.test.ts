@@ -11,25 +11,20 @@
  *
  * Plus the redirect loop bound (issue 12 item 3) on the shared cluster.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ClusterError, ConnectionError, createCluster, defineLibrary, defineScript, keySlot, type Cluster } from '../../src/index.js';
 import type { ClusterStats } from '../../src/cluster/topology.js';
 import { beginSlotMigration, finishSlotMigration, layoutOf, migrateKeys, pollUntil, type NodeRef } from '../harness/cluster-ops.js';
 import { clusterTarget } from '../harness/context.js';
-import { redisCli, startCluster, type ClusterHandle } from '../harness/servers.js';
+import { redisCli, type ClusterHandle } from '../harness/servers.js';
+import { usePrivateCluster } from '../support/private-cluster.js';
 
 let servers: ClusterHandle;
 let cluster: Cluster;
 
-beforeAll(async () => {
-  servers = await startCluster({ replicasPerPrimary: 0 });
-  // No periodic refresh: the client learns about the moves from the replies alone.
-  cluster = createCluster({ nodes: [servers.seeds[0]!], refreshInterval: 0 });
-  await cluster.connect();
-}, 60_000);
-afterAll(async () => {
-  await cluster?.close();
-  await servers?.stop();
+usePrivateCluster((s, c) => {
+  servers = s;
+  cluster = c;
 });
 
 /** One tag's slot, moved from its owner to another primary step by step. */

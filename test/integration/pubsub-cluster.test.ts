@@ -291,6 +291,11 @@ describe.each([defaultFlavour()])('sharded subscriptions follow their slot (%s, 
       await victim.kill('SIGKILL');
       await waitUntil('the replica is promoted', async () => (await roleOf(heir.port)) === 'master', 20_000);
     });
+    // Back as a replica of its heir, so every shard has a replica again: (d) may kill the heir
+    // (when it holds the channel subscriptions), and a shard without one would take the whole
+    // cluster down instead of failing over.
+    await victim.restart();
+    await waitUntil('the killed primary rejoined as a replica', async () => (await roleOf(victim.port).catch(() => undefined)) === 'slave', 20_000);
   }, 90_000);
 
   it('(d) the node holding the channel and pattern subscriptions SIGKILLed: they move to another node', async () => {

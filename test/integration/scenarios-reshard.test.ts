@@ -13,24 +13,19 @@
  * the preloaded keys all arrive with their values; the slowest call stays under 5 s.
  * The ASK / MOVED / TRYAGAIN counts the client saw (cluster.stats) are printed for the report.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { ClusterError, createCluster, defineScript, keySlot, ReplyError, type Cluster } from '../../src/index.js';
+import { ClusterError, defineScript, keySlot, ReplyError, type Cluster } from '../../src/index.js';
 import { beginSlotMigration, finishSlotMigration, migrateKeys, type NodeRef } from '../harness/cluster-ops.js';
-import { redisCli, startCluster, type ClusterHandle } from '../harness/servers.js';
+import { redisCli, type ClusterHandle } from '../harness/servers.js';
+import { usePrivateCluster } from '../support/private-cluster.js';
 
 let servers: ClusterHandle;
 let cluster: Cluster;
 
-beforeAll(async () => {
-  servers = await startCluster({ replicasPerPrimary: 0 });
-  // No periodic refresh: the client learns every move from the replies, so it meets them all.
-  cluster = createCluster({ nodes: [servers.seeds[0]!], refreshInterval: 0 });
-  await cluster.connect();
-}, 60_000);
-afterAll(async () => {
-  await cluster?.close();
-  await servers?.stop();
+usePrivateCluster((s, c) => {
+  servers = s;
+  cluster = c;
 });
 
 const BOUND_MS = 5000;
