@@ -8,18 +8,19 @@
  * code that planned against the old one keeps a consistent view and is corrected by MOVED.
  */
 import { EventEmitter } from 'node:events';
-import { ClusterError, ConnectionError, ReplyError, TimeoutError } from '../errors.js';
+import { ClusterError, ConnectionError } from '../errors.js';
 import { Connection } from '../connection/connection.js';
 import { ConnectionPool } from '../connection/pool.js';
 import type { HandshakeSettings } from '../connection/handshake.js';
 import { LearnedKeys } from './learned-keys.js';
 import type { ResolvedOptions } from '../connection/options.js';
-import type { RespValue } from '../resp/types.js';
 import { addStats, ClientCache, emptyStats, type CacheStats } from '../cache/store.js';
 import { readsFromReplicas, type ResolvedClusterOptions } from './options.js';
 import { chooseReader, type ReaderFacts } from './route.js';
 import { nodeKey, SlotMap, type NodeAddress, type NodeInfo, type ShardInfo } from './slot-map.js';
 import { NodeZones } from './zones.js';
+import { nodeRoles } from './node-roles.js';
+import { describeFailure, readSlotMap, refreshCandidates, withTimeout } from './refresh.js';
 
 /** Counters since the cluster client was created (`cluster.stats`): redirects seen, refreshes, retries. */
 export interface ClusterStats {
@@ -250,7 +251,7 @@ export class Topology extends EventEmitter<TopologyEvents> {
   async #discover(): Promise<void> {
     const tried: string[] = [];
     const known = this.#moves.length;
-    for (const addr of this.#candidates()) {
+    for (const addr of refreshCandidates({ map: this.#map, moves: this.#moves, conns: this.#conns, seeds: this.options.seeds })) {
       try {
         const map = await this.#fetch(addr);
         if (map.coveredSlots === 0) throw new ClusterError('it reports no slot assignments yet');
@@ -265,58 +266,15 @@ export class Topology extends EventEmitter<TopologyEvents> {
     throw new ClusterError(`Could not read the cluster topology from any node (${tried.join('; ')})`);
   }
 
-  /**
-   * The owners MOVED named first (a promoted replica knows its own promotion), then a node with
-   * a ready connection, then the other known nodes (the live cluster), then the seeds the user
-   * gave. Lazy: the first candidate usually answers, and listing all of them cost ~0.7 ms per
-   * refresh at 1,000 nodes (bench/src/scale).
-   */
-  *#candidates(): Generator<NodeAddress> {
-    const seen = new Set<string>();
-    const map = this.#map;
-    const fresh = (a: NodeAddress): boolean => {
-      const k = nodeKey(a);
-      if (seen.has(k)) return false;
-      seen.add(k);
-      return true;
-    };
-    for (const m of this.#moves) {
-      const owner = map.primaryOf(m.slot);
-      if (owner !== undefined && fresh(owner)) yield owner;
-    }
-    // A node we already hold a ready connection to answers without a dial and a handshake
-    // (~1 ms of CPU per refresh, and a connection less for the server).
-    for (const [key, conn] of this.#conns) {
-      const node = conn.status === 'ready' ? map.node(key) : undefined;
-      if (node !== undefined && fresh(node)) {
-        yield node;
-        break;
-      }
-    }
-    for (const s of map.shards()) if (fresh(s.primary)) yield s.primary;
-    for (const n of map.nodes()) if (fresh(n)) yield n;
-    for (const s of this.options.seeds) if (fresh(s)) yield s;
-  }
-
-  async #fetch(addr: NodeAddress): Promise<SlotMap> {
-    const existing = this.#conns.get(nodeKey(addr));
-    const useExisting = existing !== undefined && existing.status === 'ready';
-    const conn = useExisting ? existing : new Connection({ ...this.#nodeOptions(addr), reconnect: false, commandTimeout: this.options.node.connectTimeout }, {});
-    try {
-      if (!useExisting) await conn.connect();
-      const fromMap = { seedHost: addr.host, mapAddress: this.options.mapAddress, tls: this.options.node.tls !== undefined, answeredBy: addr };
-      let reply: RespValue;
-      try {
-        reply = await withTimeout(conn.send({ name: 'CLUSTER', args: ['SHARDS'] }), this.options.node.connectTimeout, addr);
-      } catch (error) {
-        // Servers before 7.0 only know CLUSTER SLOTS.
-        if (!(error instanceof ReplyError) || !/unknown subcommand|unknown command/i.test(error.message)) throw error;
-        return SlotMap.fromSlots(await withTimeout(conn.send({ name: 'CLUSTER', args: ['SLOTS'] }), this.options.node.connectTimeout, addr), fromMap);
-      }
-      return SlotMap.fromShards(reply, fromMap);
-    } finally {
-      if (!useExisting) conn.disconnect();
-    }
+  #fetch(addr: NodeAddress): Promise<SlotMap> {
+    const { connectTimeout, tls } = this.options.node;
+    return readSlotMap(addr, {
+      existing: this.#conns.get(nodeKey(addr)),
+      open: () => new Connection({ ...this.#nodeOptions(addr), reconnect: false, commandTimeout: connectTimeout }, {}),
+      timeout: connectTimeout,
+      mapAddress: this.options.mapAddress,
+      tls: tls !== undefined,
+    });
   }
 
   #replace(map: SlotMap): void {
@@ -427,42 +385,4 @@ function firstOpen(conn: Connection, ms: number): Promise<boolean> {
     conn.on('reconnecting', onFail);
     conn.on('end', onFail);
   });
-}
-
-/** Each node's role and the slot ranges it serves or follows, as one comparable string. */
-function nodeRoles(map: SlotMap): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const { start, end, shard } of map.ranges()) {
-    const primary = nodeKey(shard.primary);
-    out.set(primary, `${out.get(primary) ?? 'primary'} ${start}-${end}`);
-    for (const r of shard.replicas) {
-      const key = nodeKey(r);
-      out.set(key, `${out.get(key) ?? `replica of ${primary}`} ${start}-${end}`);
-    }
-  }
-  return out;
-}
-
-/** A node that accepts the socket but never answers must not hold every later refresh hostage. */
-function withTimeout<T>(promise: Promise<T>, ms: number, addr: NodeAddress, what = 'CLUSTER SHARDS'): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TimeoutError(`${what} on ${nodeKey(addr)} timed out after ${ms} ms`, ms)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** The real cause in a few words: refused, auth, TLS, timeout, or the server's own message. */
-function describeFailure(error: unknown): string {
-  if (error instanceof ConnectionError) {
-    const cause = error.cause as NodeJS.ErrnoException | undefined;
-    if (/timed out/.test(error.message)) return `timeout (${error.message})`;
-    if (cause?.code === 'ECONNREFUSED') return 'refused';
-    if (cause !== undefined && /SSL|TLS|CERT|certificate/i.test(`${cause.code ?? ''} ${cause.message}`)) return `tls: ${cause.message}`;
-    if (error.reason === 'handshake') return /WRONGPASS|NOAUTH|NOPERM|AUTH/.test(error.message) ? `auth (${error.message})` : error.message;
-    return `${error.reason}: ${error.message}`;
-  }
-  if (error instanceof TimeoutError) return `timeout (${error.message})`;
-  if (error instanceof ReplyError) return error.kind === 'auth' ? `auth: ${error.message}` : error.message;
-  return error instanceof Error ? error.message : String(error);
 }
