@@ -25,7 +25,8 @@ export type { BulkCommand, BulkOptions, BulkReply, BulkResult } from './batch/bu
 export type { WatchTransaction, WatchOptions, WatchCallback } from './batch/watch.js';
 export type { RedisKey, PreparedCommand, ReplyTransform } from './commands/command.js';
 export type { SetOptions, ScanOptions, SetToken, ScanToken, ExpireMode, Word } from './commands/keyspace-methods.js';
-export type { ZAddOptions, ZRangeOptions, XAddOptions, XReadOptions, ListSide, ZRangeToken, ZAddFlag } from './commands/methods.js';
+export type { ZAddOptions, ZRangeOptions, ListSide, ZRangeToken, ZAddFlag } from './commands/methods.js';
+export type { XAddOptions, XReadOptions } from './commands/stream-methods.js';
 export type { ScoredMember, StreamEntry, StreamMessages } from './commands/transforms.js';
 export {
   defineScript,
