@@ -5,7 +5,8 @@
  * options. Pure: no sockets.
  */
 import { InvalidOptionError } from '../errors.js';
-import { parseUrl, redactUrl, resolveOptions, type ClientOptions, type ResolvedOptions } from '../connection/options.js';
+import { resolveOptions, type ClientOptions, type ResolvedOptions } from '../connection/options.js';
+import { parseUrl, redactUrl } from '../connection/url.js';
 import type { AddressMapper, NodeAddress } from './slot-map.js';
 
 /** `'10.0.0.5:6379' → { host: '127.0.0.1', port: 7001 }`, or a function doing the same. */

@@ -24,7 +24,8 @@ import {
   UsageError,
   WatchConflictError,
 } from '../../src/errors.js';
-import { backoffDelay, parseUrl, resolveOptions } from '../../src/connection/options.js';
+import { backoffDelay, resolveOptions } from '../../src/connection/options.js';
+import { parseUrl } from '../../src/connection/url.js';
 import { resolveClusterOptions } from '../../src/cluster/options.js';
 import { createClient, defineLibrary, defineScript } from '../../src/index.js';
 

@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ArgumentTypeError, InvalidOptionError } from '../../src/errors.js';
-import { parseUrl, reconnectDelay, resolveOptions, type ResolvedReconnect } from '../../src/connection/options.js';
+import { reconnectDelay, resolveOptions, type ResolvedReconnect } from '../../src/connection/options.js';
+import { parseUrl } from '../../src/connection/url.js';
 import { resolveClusterOptions } from '../../src/cluster/options.js';
 import { blockingLimitMs, serverTimeoutMs } from '../../src/commands/blocking.js';
 import { appendOptions, grammar, hasToken, limitRule } from '../../src/commands/options.js';
