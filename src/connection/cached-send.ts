@@ -11,7 +11,7 @@ import { AbortError, CommandRefusedError } from '../errors.js';
 import { checkArgs } from '../resp/encoder.js';
 import type { RespValue } from '../resp/types.js';
 import type { Command } from '../commands/command.js';
-import { classify } from '../cache/commands.js';
+import { classify, readInvalidation } from '../cache/commands.js';
 import { cloneReply } from '../cache/clone.js';
 import type { ClientCache } from '../cache/store.js';
 import type { ResolvedOptions } from './options.js';
@@ -80,4 +80,14 @@ export function noteBatch(cache: ClientCache, o: ResolvedOptions, cmds: readonly
     else if (access.kind === 'flush') cache.flush();
   }
   return undefined;
+}
+
+/**
+ * Applies an invalidation push (RESP3 tracking) to the cache; other pushes leave it alone.
+ * Called before any 'push' listener runs, in the order pushes arrive relative to replies.
+ */
+export function applyInvalidation(cache: ClientCache, push: RespValue[]): void {
+  const keys = readInvalidation(push);
+  if (keys === 'all') cache.flush();
+  else if (keys !== undefined) cache.invalidate(keys);
 }

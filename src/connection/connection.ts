@@ -21,53 +21,26 @@
  */
 import { EventEmitter } from 'node:events';
 import type net from 'node:net';
-import { ConnectionError, ProtocolError, ReplyError } from '../errors.js';
+import { ConnectionError, ProtocolError } from '../errors.js';
 import type { RedisArg, RespValue } from '../resp/types.js';
 import type { Command } from '../commands/command.js';
 import { channels, peerOf } from '../diagnostics.js';
-import { reconnectDelay, type ResolvedOptions } from './options.js';
+import type { ResolvedOptions } from './options.js';
 import { handshake, settingsOf, type HandshakeSettings } from './handshake.js';
 import { NO_ARGS } from './queue.js';
 import { submitBatch, submitOne, type BatchOptions } from './submit.js';
-import { dial, isCertificateRefusal, timeLimit } from './socket.js';
+import { dial, endSocket, timeLimit } from './socket.js';
 import { Wire, type ConnectionStatus } from './wire.js';
 import type { EndpointSource } from './endpoint.js';
-import { readInvalidation } from '../cache/commands.js';
 import { emptyStats, type CacheStats, type ClientCache } from '../cache/store.js';
-import { noteBatch, sendCached } from './cached-send.js';
+import { applyInvalidation, noteBatch, sendCached } from './cached-send.js';
+// A user listener that throws never breaks the connection: every event goes out through events.ts.
+import { emitError, emitSafely, untilReady, type ConnectionEvents, type RestoreHook } from './events.js';
+import { ReconnectSchedule, retriesFirstConnect } from './reconnect.js';
 
 export type { ConnectionStatus } from './wire.js';
-
 export type { BatchOptions } from './submit.js';
-
-/**
- * The events every slotline client emits (connection, standalone client, cluster). 'error' is
- * informational (each command gets its own rejection) and is only emitted when someone listens,
- * so an unhandled 'error' never throws.
- */
-export interface LifecycleEvents {
-  /** Ready for commands: the handshake is done (a connection), the topology is read (a cluster). */
-  ready: [];
-  error: [Error];
-  /** Closed for good: close(), disconnect(), a failed first connect, or reconnecting stopped. */
-  end: [];
-}
-
-/** What a connection (and so the standalone client) emits. */
-export interface ConnectionEvents extends LifecycleEvents {
-  /** The socket is open; the handshake comes next. */
-  connect: [];
-  /** A reconnect attempt is scheduled `delay` ms from now (attempt 1 = the first after a loss). */
-  reconnecting: [{ attempt: number; delay: number }];
-  push: [RespValue[]];
-}
-
-/**
- * Re-applies per-connection state right after each handshake, before the connection is ready:
- * its commands go out ahead of every waiting one (Pub/Sub resubscription). `send` writes one
- * command on the fresh socket at once. A rejection fails the open like a failed handshake step.
- */
-export type RestoreHook = (send: (cmd: Command<unknown>) => Promise<RespValue>, generation: number) => Promise<void>;
+export type { ConnectionEvents, LifecycleEvents, RestoreHook } from './events.js';
 
 export class Connection extends EventEmitter<ConnectionEvents> {
   readonly options: ResolvedOptions;
@@ -82,8 +55,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   /** The socket of an open in progress (dialing or in its handshake), destroyed by disconnect(). */
   #opening: net.Socket | undefined;
   #protocol: 2 | 3 = 3;
-  #reconnectTimer: NodeJS.Timeout | undefined;
-  #attempt = 0;
+  readonly #reconnect = new ReconnectSchedule();
   #ended = false;
   #closing: Promise<void> | undefined;
   #generation = 0;
@@ -108,7 +80,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       error: (error) => {
         // A byte stream that cannot be trusted may have lost an invalidation: flush now, not at the close.
         if (error instanceof ProtocolError) this.#cache?.flush();
-        this.#emitError(error);
+        emitError(this, error);
       },
       unresponsive: (silentMs) => this.#giveUpSocket(silentMs),
     });
@@ -160,31 +132,9 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     if (this.#wire.status === 'ready') return;
     if (this.#wire.status === 'closing' || this.#wire.status === 'closed') throw this.#closedError();
     if (this.#wire.status === 'connecting' || this.#wire.status === 'reconnecting') {
-      // Reconnecting goes on for ever by default: this caller waits at most connectTimeout, the
-      // connection keeps trying either way.
       const ms = this.options.connectTimeout;
-      await new Promise<void>((resolve, reject) => {
-        const done = (): void => {
-          clearTimeout(timer);
-          this.off('ready', onReady);
-          this.off('end', onEnd);
-        };
-        const onReady = (): void => {
-          done();
-          resolve();
-        };
-        const onEnd = (): void => {
-          done();
-          reject(this.#closedError());
-        };
-        const timer = setTimeout(() => {
-          done();
-          reject(new ConnectionError(`Not connected to ${this.address} within ${ms} ms; still trying in the background`, 'refused'));
-        }, ms);
-        this.once('ready', onReady);
-        this.once('end', onEnd);
-      });
-      return;
+      const late = (): Error => new ConnectionError(`Not connected to ${this.address} within ${ms} ms; still trying in the background`, 'refused');
+      return untilReady(this, ms, () => this.#closedError(), late);
     }
     this.#wire.status = 'connecting';
     try {
@@ -193,9 +143,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       // disconnect() during the open has already ended everything: say so, once.
       if (this.#isClosed()) throw this.#closedError();
       const failure = error instanceof Error ? error : new Error(String(error));
-      // The server's own refusal (auth, SELECT) and an untrusted certificate end it: retrying
-      // would only turn a clear reason into a TimeoutError for every waiting command.
-      if (retry && this.options.reconnect !== false && !(failure.cause instanceof ReplyError) && !isCertificateRefusal(failure.cause)) {
+      if (retriesFirstConnect(retry, this.options, failure)) {
         this.#wire.status = 'reconnecting';
         this.#scheduleReconnect(failure);
       } else {
@@ -228,12 +176,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
    * listener runs; every push is still emitted.
    */
   #onPush(value: RespValue[]): void {
-    if (this.#cache !== undefined) {
-      const keys = readInvalidation(value);
-      if (keys === 'all') this.#cache.flush();
-      else if (keys !== undefined) this.#cache.invalidate(keys);
-    }
-    this.#emit('push', value);
+    if (this.#cache !== undefined) applyInvalidation(this.#cache, value);
+    emitSafely(this, 'push', value);
   }
 
   /**
@@ -274,19 +218,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   async #closeGracefully(quit: Promise<unknown>): Promise<void> {
     const socket = this.#socket;
     const answered = await timeLimit(quit.then(() => true), this.options.connectTimeout, () => false);
-    if (socket !== undefined && !socket.destroyed) {
-      if (!answered) socket.destroy();
-      else {
-        await new Promise<void>((resolve) => {
-          const destroy = setTimeout(() => socket.destroy(), 1000);
-          socket.once('close', () => {
-            clearTimeout(destroy);
-            resolve();
-          });
-          socket.end();
-        });
-      }
-    }
+    if (socket !== undefined) await endSocket(socket, answered);
     this.#finish(new ConnectionError(`Connection to ${this.address} was closed`, 'client-closed'));
   }
 
@@ -336,24 +268,24 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       this.#socket = socket;
       this.#wire.attach(socket);
       socket.once('close', () => this.#onClose(socket));
-      socket.on('error', (error) => this.#emitError(error));
-      this.#emit('connect');
+      socket.on('error', (error) => emitError(this, error));
+      emitSafely(this, 'connect');
       try {
         this.#protocol = await this.#handshake(socket);
       } finally {
         this.#opening = undefined;
       }
       if (this.#isClosed()) throw this.#closedError();
-      this.#attempt = 0;
+      this.#reconnect.reset();
       this.#generation++;
       this.#wire.offlineAllowed = this.options.offlineQueue;
       this.#wire.status = 'ready';
       this.#wire.admit();
-      this.#emit('ready');
+      emitSafely(this, 'ready');
     };
     if (channels.connect.hasSubscribers) {
       const { database: _, ...peer } = peerOf(this.address, this.options.path, this.options.db);
-      await channels.connect.tracePromise(doOpen, { ...peer, attempt: this.#attempt });
+      await channels.connect.tracePromise(doOpen, { ...peer, attempt: this.#reconnect.attempt });
     } else {
       await doOpen();
     }
@@ -393,12 +325,9 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   #giveUpSocket(silentMs: number): void {
     const socket = this.#socket;
     if (socket === undefined) return;
-    const error = new ConnectionError(
-      `Connection to ${this.address} stopped answering (nothing received for ${silentMs} ms while commands waited); replaced. The command was written and may or may not have run`,
-      'unresponsive',
-      { written: true },
-    );
-    this.#emitError(error);
+    const said = `stopped answering (nothing received for ${silentMs} ms while commands waited); replaced`;
+    const error = new ConnectionError(`Connection to ${this.address} ${said}. The command was written and may or may not have run`, 'unresponsive', { written: true });
+    emitError(this, error);
     this.#onClose(socket, error);
     socket.destroy();
   }
@@ -416,60 +345,27 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.#wire.detach(lost ?? new ConnectionError(`Connection to ${this.address} lost with the command written; it may or may not have run`, 'closed', { written: true }), ready);
     // During a handshake the failing open decides what comes next; closing/closed end in #finish.
     if (!ready) return;
-    if (this.options.reconnect === false) {
-      this.#finish(new ConnectionError(`Connection to ${this.address} lost and reconnect is disabled`, 'closed'));
-      return;
-    }
     this.#wire.status = 'reconnecting';
     this.#scheduleReconnect();
   }
 
   /**
    * The one place a reconnect attempt is started; at most one delay or open exists at a time.
-   * How long to wait, and whether to go on at all, is options.ts's reconnectDelay().
+   * How long to wait, and whether to go on at all, is reconnect.ts's (with reconnect disabled: stop).
    */
   #scheduleReconnect(lastError?: Error): void {
-    const r = this.options.reconnect;
-    if (r === false || this.#wire.status !== 'reconnecting' || this.#reconnectTimer !== undefined) return;
-    const delay = reconnectDelay(r, this.#attempt + 1, lastError);
-    if (delay instanceof Error) {
-      this.#finish(new ConnectionError(`Gave up reconnecting to ${this.address} after ${this.#attempt} attempts: ${delay.message}`, 'reconnect-gave-up', { cause: delay }));
-      return;
-    }
-    this.#attempt++;
-    this.#reconnectTimer = setTimeout(() => {
-      this.#reconnectTimer = undefined;
+    if (this.#wire.status !== 'reconnecting' || this.#reconnect.pending) return;
+    const delay = this.#reconnect.next(this.options, this.address, lastError, () => {
       if (this.#wire.status !== 'reconnecting') return;
       this.#open().catch((error: unknown) => {
         if (this.#wire.status !== 'reconnecting') return;
         const failure = error instanceof Error ? error : new Error(String(error));
-        this.#emitError(failure);
+        emitError(this, failure);
         this.#scheduleReconnect(failure);
       });
-    }, delay);
-    this.#emit('reconnecting', { attempt: this.#attempt, delay });
-  }
-
-  /** A user listener that throws must never break the connection: its error goes to 'error'. */
-  #emit<E extends 'connect' | 'ready' | 'reconnecting' | 'end' | 'push'>(event: E, ...args: ConnectionEvents[E]): void {
-    try {
-      (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args);
-    } catch (error) {
-      this.#emitError(error instanceof Error ? error : new Error(String(error)));
-    }
-  }
-
-  /** 'error' is informational here (every command gets its own rejection): never throw for it. */
-  #emitError(error: Error): void {
-    if (this.listenerCount('error') === 0) return;
-    try {
-      this.emit('error', error);
-    } catch (thrown) {
-      // The error listener itself failed: surface it the way Node does, outside the connection.
-      process.nextTick(() => {
-        throw thrown;
-      });
-    }
+    });
+    if (delay instanceof Error) this.#finish(delay);
+    else emitSafely(this, 'reconnecting', { attempt: this.#reconnect.attempt, delay });
   }
 
   /** Read through a method: TypeScript would narrow the field across the awaits that change it. */
@@ -486,8 +382,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.#wire.status = 'closed';
     this.#cache?.flush();
     this.#unwatch?.();
-    if (this.#reconnectTimer !== undefined) clearTimeout(this.#reconnectTimer);
-    this.#reconnectTimer = undefined;
+    this.#reconnect.cancel();
     const socket = this.#socket;
     this.#socket = undefined;
     socket?.destroy();
@@ -497,6 +392,6 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.#wire.failAll(new ConnectionError(error.message, reason, { written: true }), error);
     if (this.#ended) return;
     this.#ended = true;
-    this.#emit('end');
+    emitSafely(this, 'end');
   }
 }

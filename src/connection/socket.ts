@@ -84,3 +84,23 @@ export function timeLimit<T>(promise: Promise<T>, ms: number, late: () => T): Pr
   });
   return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
 }
+
+/**
+ * Ends a socket whose server answered QUIT: FIN, then waits for its close, destroying it if the
+ * close does not come within a second. Without an answer (`answered` false) it is destroyed at once.
+ */
+export async function endSocket(socket: net.Socket, answered: boolean): Promise<void> {
+  if (socket.destroyed) return;
+  if (!answered) {
+    socket.destroy();
+    return;
+  }
+  await new Promise<void>((resolve) => {
+    const destroy = setTimeout(() => socket.destroy(), 1000);
+    socket.once('close', () => {
+      clearTimeout(destroy);
+      resolve();
+    });
+    socket.end();
+  });
+}
