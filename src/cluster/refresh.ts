@@ -6,6 +6,7 @@
  */
 import { ConnectionError, ReplyError, TimeoutError } from '../errors.js';
 import { Connection } from '../connection/connection.js';
+import { timeLimit } from '../connection/socket.js';
 import type { RespValue } from '../resp/types.js';
 import { nodeKey, SlotMap, type AddressMapper, type NodeAddress } from './slot-map.js';
 
@@ -84,11 +85,9 @@ export async function readSlotMap(addr: NodeAddress, settings: ReadSettings): Pr
 
 /** A node that accepts the socket but never answers must not hold every later refresh hostage. */
 export function withTimeout<T>(promise: Promise<T>, ms: number, addr: NodeAddress, what = 'CLUSTER SHARDS'): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TimeoutError(`${what} on ${nodeKey(addr)} timed out after ${ms} ms`, ms)), ms);
+  return timeLimit(promise, ms, () => {
+    throw new TimeoutError(`${what} on ${nodeKey(addr)} timed out after ${ms} ms`, ms);
   });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** The real cause in a few words: refused, auth, TLS, timeout, or the server's own message. */

@@ -69,13 +69,13 @@ export function sendCached<T>(cache: ClientCache, o: ResolvedOptions, cmd: Comma
 
 /** A batch on a cached connection: its writes invalidate now; a command that would switch tracking off refuses it. */
 export function noteBatch(cache: ClientCache, o: ResolvedOptions, cmds: readonly Command<unknown>[]): CommandRefusedError | undefined {
-  for (let i = 0; i < cmds.length; i++) {
-    const c = cmds[i]!;
-    const access = classify(c.name, c.args, c.returnBuffers ?? o.returnBuffers);
-    if (access.kind === 'refused') return new CommandRefusedError(c.name, access.why, i);
+  // Each command classified once; nothing is invalidated before the whole batch is known to go.
+  const accesses = cmds.map((c) => classify(c.name, c.args, c.returnBuffers ?? o.returnBuffers));
+  for (let i = 0; i < accesses.length; i++) {
+    const access = accesses[i]!;
+    if (access.kind === 'refused') return new CommandRefusedError(cmds[i]!.name, access.why, i);
   }
-  for (const c of cmds) {
-    const access = classify(c.name, c.args, c.returnBuffers ?? o.returnBuffers);
+  for (const access of accesses) {
     if (access.kind === 'write') cache.invalidate(access.keys);
     else if (access.kind === 'flush') cache.flush();
   }
