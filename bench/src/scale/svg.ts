@@ -62,7 +62,7 @@ export function renderChart(rows: readonly Row[], measured?: string): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${2 * W}" height="${2 * H + 20}" font-family="sans-serif" font-size="11">
 <rect width="100%" height="100%" fill="#fff"/>
 ${body}
-<text x="${W}" y="${2 * H + 14}" text-anchor="middle" fill="#555">slotline against the simulated cluster (bench/src/scale${measured === undefined ? '' : `, measured ${esc(measured)}`}); figures in docs/benchmarks.md, Scale</text>
+<text x="${W}" y="${2 * H + 14}" text-anchor="middle" fill="#555">slotline, simulated cluster (bench/src/scale)${measured === undefined ? '' : `, measured ${esc(measured)}`}; table in docs/benchmarks.md</text>
 </svg>
 `;
 }

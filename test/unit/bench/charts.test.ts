@@ -158,7 +158,7 @@ describe('the scale data file', () => {
     expectWellFormed(svg);
     // Four panels, one point per simulated-cluster row (the real cluster is not on the curves).
     expect(svg.match(/<circle /g)).toHaveLength(8);
-    expect(svg).toContain('measured 2026-12-02');
+    expect(svg).toContain('measured 2026-12-02;');
     expect(svg).toContain('>6.2<');
   });
 
