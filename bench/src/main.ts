@@ -7,13 +7,15 @@
  *   npm run bench -- --quick         few repeats, small counts (about a minute or two)
  *   npm run bench -- --only 3,5      just those scenarios
  *   npm run bench -- --clients slotline,ioredis
- *   npm run bench -- --write-docs    also put the tables into docs/benchmarks.md
+ *   npm run bench -- --write-docs    also put the tables into docs/benchmarks.md and draw the
+ *                                    charts of docs/ (pictures.ts)
  * (flags after `--`; see parseOptions for what npm does to them on the way.)
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CLIENTS } from './adapters/index.js';
 import { gatherFacts, pinSelf, renderFacts, Servers } from './env.js';
+import { writePictures } from './pictures.js';
 import { renderMarkdown, renderTable, type ScenarioResult } from './report.js';
 import { SCENARIOS } from './scenarios/index.js';
 import type { RunContext } from './scenarios/common.js';
@@ -21,7 +23,7 @@ import { errorText, now } from './stats.js';
 
 interface Options {
   quick: boolean;
-  /** Replace the latest-results section of docs/benchmarks.md with this run's tables. */
+  /** Replace the latest-results section of docs/benchmarks.md with this run's tables; draw the charts. */
   writeDocs: boolean;
   only: number[] | undefined;
   clients: string[] | undefined;
@@ -157,7 +159,10 @@ async function main(): Promise<void> {
   ].join('\n');
   writeFileSync(`${dir}latest.md`, markdown);
   console.log(`raw figures: ${dir}latest.json; tables as Markdown: ${dir}latest.md`);
-  if (options.writeDocs) console.log(writeDocs(markdown));
+  if (options.writeDocs) {
+    console.log(writeDocs(markdown));
+    for (const line of writePictures(record)) console.log(line);
+  }
 }
 
 main().then(

@@ -6,8 +6,9 @@
  *   npx tsx --expose-gc src/scale/main.ts [--sizes 3,30,100,1000] [--real 3,30] [--write-docs]
  *
  * --write-docs replaces the Scale section of docs/benchmarks.md (between its markers) and
- * writes docs/scale.svg. Every step is bounded: fixed round counts, the client's timeouts, and
- * a watchdog that ends the run after 10 minutes.
+ * writes the rows to docs/data/scale.json and the curves to docs/scale.svg (the main suite's
+ * --write-docs redraws the curves from that file). Every step is bounded: fixed round counts,
+ * the client's timeouts, and a watchdog that ends the run after 10 minutes.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -27,32 +28,13 @@ import {
   measureStorm,
   patchSockets,
   setOpenProbe,
-  type FanOutResult,
-  type MemoryResult,
-  type MovedResult,
-  type ReadyResult,
-  type RefreshResult,
-  type RouteResult,
   type StormResult,
   type Target,
 } from './measure.js';
-import { renderChart } from './svg.js';
+import { writeScaleFiles, type Row } from './data.js';
 
 const WATCHDOG_MS = 10 * 60_000;
 const DOCS = fileURLToPath(new URL('../../../docs/benchmarks.md', import.meta.url));
-const SVG = fileURLToPath(new URL('../../../docs/scale.svg', import.meta.url));
-
-export interface Row {
-  label: string;
-  kind: 'fake' | 'real';
-  nodes: number;
-  ready: ReadyResult;
-  refresh: RefreshResult;
-  moved: MovedResult;
-  route: RouteResult;
-  memory: MemoryResult;
-  fanOut: FanOutResult;
-}
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
@@ -185,8 +167,8 @@ async function main(): Promise<void> {
     const b = doc.indexOf(end);
     if (a === -1 || b < a) throw new Error('docs/benchmarks.md has no scale markers');
     writeFileSync(DOCS, `${doc.slice(0, a + start.length)}\n${table}\n\n![scale curves](scale.svg)\n${doc.slice(b)}`);
-    writeFileSync(SVG, renderChart(rows.filter((r) => r.kind === 'fake')));
-    log('wrote docs/benchmarks.md (Scale) and docs/scale.svg');
+    writeScaleFiles({ measured: date, header: header(), rows, storm });
+    log('wrote docs/benchmarks.md (Scale), docs/data/scale.json and docs/scale.svg');
   }
   clearTimeout(watchdog);
 }

@@ -2,7 +2,7 @@
  * The scale curves as plain SVG text (no dependency): four panels, nodes on a log axis,
  * one figure per panel, each with its goal drawn as a dashed line where the issue sets one.
  */
-import type { Row } from './main.js';
+import type { Row } from './data.js';
 
 interface Panel {
   title: string;
@@ -55,13 +55,14 @@ function panel(p: Panel, rows: readonly Row[], x0: number, y0: number): string {
   return out.join('\n');
 }
 
-export function renderChart(rows: readonly Row[]): string {
+/** The four panels over `rows`; `measured` (a date) goes into the caption when given. */
+export function renderChart(rows: readonly Row[], measured?: string): string {
   const sorted = [...rows].sort((a, b) => a.nodes - b.nodes);
   const body = PANELS.map((p, i) => panel(p, sorted, (i % 2) * W, Math.floor(i / 2) * H)).join('\n');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${2 * W}" height="${2 * H + 20}" font-family="sans-serif" font-size="11">
 <rect width="100%" height="100%" fill="#fff"/>
 ${body}
-<text x="${W}" y="${2 * H + 14}" text-anchor="middle" fill="#555">slotline against the simulated cluster (bench/src/scale); figures in docs/benchmarks.md, Scale</text>
+<text x="${W}" y="${2 * H + 14}" text-anchor="middle" fill="#555">slotline, simulated cluster (bench/src/scale)${measured === undefined ? '' : `, measured ${esc(measured)}`}; table in docs/benchmarks.md</text>
 </svg>
 `;
 }
