@@ -8,7 +8,8 @@
  *                              serverAddress, serverPort, server; batchMode and batchSize for a
  *                              command sent inside a pipeline or a MULTI block
  *   slotline:batch             BatchTraceContext: batchMode, batchSize, database, serverAddress,
- *                              serverPort, server; kind and size (the older names)
+ *                              serverPort, server; kind and size (the older names); timing
+ *                              (BatchTiming: planned, first/last byte written, first/last reply)
  *   slotline:connect           ConnectTraceContext: serverAddress, serverPort, server, attempt
  *
  * The field names are the ones node-redis (>= 5.12, `node-redis:*`) and ioredis (>= 5.11,
@@ -62,7 +63,31 @@ export interface BatchTraceContext extends TracePeer {
   /** Older names for batchMode and the count of commands written (a MULTI block counts its frame). */
   readonly kind: 'pipeline' | 'multi';
   readonly size: number;
+  /** Where the batch's time went, filled in as it happens; complete when the operation ends. */
+  readonly timing: BatchTiming;
 }
+
+/**
+ * The moments of one batch on one connection (a cluster lane: one node's share of a batch), as
+ * `performance.now()` readings in ms. A stage not reached (the connection was lost first) stays
+ * undefined. Read them at `asyncEnd`/`error`: e.g. `lastReply - firstByteWritten` is the wire's
+ * share, `firstByteWritten - planned` the client's own before the write.
+ */
+export interface BatchTiming {
+  /** The batch was handed to the connection; for a cluster lane, the moment the cluster split the batch by node. */
+  readonly planned: number;
+  /** Its first command went into a socket write. */
+  readonly firstByteWritten?: number;
+  /** Node handed its last byte to the operating system (the write's callback). */
+  readonly lastByteWritten?: number;
+  /** The reply of its first command was decoded. */
+  readonly firstReply?: number;
+  /** The reply of its last command was decoded. */
+  readonly lastReply?: number;
+}
+
+/** BatchTiming as the connection fills it in. */
+export type Stamps = { -readonly [K in keyof BatchTiming]: BatchTiming[K] };
 
 /** The context of a `slotline:connect` event: one connection attempt. */
 export interface ConnectTraceContext extends Omit<TracePeer, 'database'> {

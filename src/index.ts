@@ -70,7 +70,7 @@ export {
   type Redirect,
 } from './errors.js';
 export { channels as diagnosticsChannels } from './diagnostics.js';
-export type { CommandTraceContext, BatchTraceContext, ConnectTraceContext, TracePeer } from './diagnostics.js';
+export type { CommandTraceContext, BatchTraceContext, BatchTiming, ConnectTraceContext, TracePeer } from './diagnostics.js';
 export type { PubSubMessage, SubscriptionKind } from './pubsub/frames.js';
 export type { PubSubListener } from './pubsub/registry.js';
 export type { Subscription, SubscriptionOptions, ResubscribedEvent, ChannelArg } from './pubsub/hub.js';

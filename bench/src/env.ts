@@ -53,6 +53,7 @@ export class Servers {
   readonly #pinning: Pinning;
   #standalone: Promise<StandaloneServer> | undefined;
   #cluster: Promise<ClusterHandle> | undefined;
+  #wide: Promise<ClusterHandle> | undefined;
 
   constructor(pinning: Pinning) {
     this.#pinning = pinning;
@@ -78,11 +79,27 @@ export class Servers {
 
   /** Three primaries, no replicas: every node serves traffic. */
   cluster(): Promise<ClusterHandle> {
-    this.#cluster ??= startCluster({ primaries: 3, replicasPerPrimary: 0 }).then((cluster) => {
+    this.#cluster ??= this.#startCluster(3);
+    return this.#cluster;
+  }
+
+  /** Thirty primaries, no replicas (scenario 6b); stop it with stopWide() once done, it is big. */
+  wideCluster(): Promise<ClusterHandle> {
+    this.#wide ??= this.#startCluster(30);
+    return this.#wide;
+  }
+
+  async stopWide(): Promise<void> {
+    const wide = this.#wide;
+    this.#wide = undefined;
+    await wide?.then((c) => c.stop()).catch(() => undefined);
+  }
+
+  #startCluster(primaries: number): Promise<ClusterHandle> {
+    return startCluster({ primaries, replicasPerPrimary: 0 }).then((cluster) => {
       for (const node of cluster.nodes) pinServer(this.#pinning, node.pid);
       return cluster;
     });
-    return this.#cluster;
   }
 
   async stop(): Promise<void> {
@@ -90,7 +107,7 @@ export class Servers {
     const cluster = this.#cluster;
     this.#standalone = undefined;
     this.#cluster = undefined;
-    await Promise.allSettled([standalone?.then((s) => s.stop()), cluster?.then((c) => c.stop())]);
+    await Promise.allSettled([standalone?.then((s) => s.stop()), cluster?.then((c) => c.stop()), this.stopWide()]);
   }
 }
 

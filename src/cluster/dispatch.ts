@@ -14,6 +14,7 @@
  */
 import type { Command } from '../commands/command.js';
 import { sendEach, sendOne } from '../connection/send.js';
+import { channels } from '../diagnostics.js';
 import { forEachSlice } from '../batch/slices.js';
 import type { RespValue } from '../resp/types.js';
 import { MergeState, type Reply } from './merge.js';
@@ -60,11 +61,11 @@ function transformed(cmd: Command<unknown>, reply: Reply): Reply {
 }
 
 /** Sends entries on a node's shared connection; every entry gets its own reply or failure. */
-export function sharedLane<E extends Entry>(topology: Topology): Lane<E> {
+export function sharedLane<E extends Entry>(topology: Topology, plannedAt?: number): Lane<E> {
   return async (node, entries, asking) => {
     const cmds = entries.map((e) => e.cmd);
     try {
-      return (await sendEach(topology.connection(node), cmds, { asking })) as Reply[];
+      return (await sendEach(topology.connection(node), cmds, { asking, plannedAt })) as Reply[];
     } catch (error) {
       return cmds.map(() => (error instanceof Error ? error : new Error(String(error))));
     }
@@ -132,13 +133,16 @@ export async function runPipeline(topology: Topology, cmds: readonly Command<unk
  * `answered(key)` hears each node's first attempt end (bulk() gives that node room again).
  */
 export async function runPlan(topology: Topology, cmds: readonly Command<unknown>[], plan: BatchPlan, answered?: (node: string) => void): Promise<unknown[]> {
+  // A traced lane's BatchTiming starts here, when the batch has been split by node.
+  const plannedAt = channels.batch.hasSubscribers ? performance.now() : undefined;
   const state = new MergeState(plan);
   const bounces: Bounce<PipelineEntry>[] = [];
-  const lane = sharedLane<PipelineEntry>(topology);
+  const lane = sharedLane<PipelineEntry>(topology, plannedAt);
   const attempt = (batch: NodeBatch): Promise<void> => firstAttempt(topology, cmds, batch, lane, state, bounces);
   await Promise.all(plan.nodes.map(answered === undefined ? attempt : (batch) => attempt(batch).finally(() => answered(batch.key))));
   if (bounces.length > 0) {
-    const finals = await followRedirects(topology, bounces, lane);
+    // A re-sent share is planned anew: its timing starts when the engine sends it.
+    const finals = await followRedirects(topology, bounces, sharedLane<PipelineEntry>(topology));
     for (let i = 0; i < bounces.length; i++) state.set(bounces[i]!.entry.ref, finals[i]!);
   }
   const replies = state.result();

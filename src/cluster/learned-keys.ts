@@ -53,8 +53,10 @@ export class LearnedKeys implements LearnedKeyLookup {
   learn(cmds: readonly Command<unknown>[], ask: (cmd: Command<RespValue>) => Promise<RespValue>): Promise<void> | undefined {
     let waits: Promise<void>[] | undefined;
     for (const cmd of cmds) {
+      // The table first: it knows nearly every command, and costs no string to build.
+      if (lookupCommand(cmd.name, cmd.args) !== undefined) continue;
       const key = cacheKey(cmd.name, cmd.args.length);
-      if (this.#known.has(key) || lookupCommand(cmd.name, cmd.args) !== undefined) continue;
+      if (this.#known.has(key)) continue;
       let pending = this.#pending.get(key);
       if (pending === undefined) {
         pending = this.#ask(key, cmd, ask);

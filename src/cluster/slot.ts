@@ -21,6 +21,8 @@ const CLOSE = 0x7d; // '}'
 export function keySlot(key: RedisArg): number {
   if (typeof key === 'number') key = String(key);
   if (typeof key === 'string') {
+    const fast = asciiSlot(key);
+    if (fast !== -1) return fast;
     const open = key.indexOf('{');
     if (open !== -1 && key.charCodeAt(open + 1) === CLOSE) return crc16(Buffer.from(key)) & 0x3fff;
     return calculate(key);
@@ -45,7 +47,43 @@ export function commonSlot(args: readonly RedisArg[], indexes: readonly number[]
   return slot;
 }
 
-/** CRC16/XMODEM, bit by bit: only used for the rare empty-hash-tag keys above. */
+/** CRC16/XMODEM by byte, the table the bit loop below computes one byte at a time. */
+const TABLE = new Uint16Array(256);
+for (let b = 0; b < 256; b++) TABLE[b] = crc16(Uint8Array.of(b));
+
+/**
+ * See encoder.ts: the builtin, called through .call(), stays inlined even when some library in
+ * the process subclasses String.
+ */
+const charCodeAt = String.prototype.charCodeAt;
+
+/**
+ * The slot of an all-ASCII string key, hashed straight from its characters (the package first
+ * copies every key into a byte array: in a 300-command cluster batch that was the largest single
+ * cost of planning). -1 for anything else (a non-ASCII character, an empty tag `{}`), which takes
+ * the general path. A tag is what lies between the first `{` and the first `}` after it.
+ */
+function asciiSlot(key: string): number {
+  let crc = 0;
+  let tag = 0;
+  let open = -1;
+  for (let i = 0; i < key.length; i++) {
+    const c = charCodeAt.call(key, i);
+    if (c > 0x7f) return -1;
+    if (open === -1) {
+      if (c === OPEN) open = i;
+    } else if (c === CLOSE) {
+      if (i === open + 1) return -1;
+      return tag & 0x3fff;
+    } else {
+      tag = (TABLE[((tag >> 8) ^ c) & 0xff]! ^ (tag << 8)) & 0xffff;
+    }
+    crc = (TABLE[((crc >> 8) ^ c) & 0xff]! ^ (crc << 8)) & 0xffff;
+  }
+  return crc & 0x3fff;
+}
+
+/** CRC16/XMODEM, bit by bit: builds TABLE, and hashes the rare empty-hash-tag keys above. */
 function crc16(bytes: Uint8Array): number {
   let crc = 0;
   for (const byte of bytes) {

@@ -20,6 +20,7 @@ import Denque from 'denque';
 import { AbortError, PipelineError, ReplyError } from '../errors.js';
 import type { ReplyTransform } from '../commands/command.js';
 import type { RedisArg, RespValue } from '../resp/types.js';
+import type { Stamps } from '../diagnostics.js';
 
 export const NO_ARGS: readonly RedisArg[] = Object.freeze([]);
 
@@ -66,6 +67,8 @@ export class Batch {
   /** Set when the batch reached the socket; a batch is written whole, so all or none. */
   written = false;
   done = false;
+  /** Only when a tracing subscriber listens (diagnostics.ts BatchTiming); null costs one test per entry. */
+  timing: Stamps | null = null;
   constructor(
     size: number,
     readonly resolve: (results: unknown[]) => void,
@@ -191,6 +194,11 @@ export function settle(p: Pending, kind: 'value' | 'error' | 'failure', result: 
 /** An entry's result at its index; the batch resolves with its last one. */
 function place(b: Batch, index: number, result: unknown): void {
   b.results[index] = result;
+  if (b.timing !== null) {
+    const t = performance.now();
+    b.timing.firstReply ??= t;
+    if (b.remaining === 1) b.timing.lastReply = t;
+  }
   if (--b.remaining === 0 && !b.done) {
     b.done = true;
     b.resolve(b.results);
@@ -236,6 +244,8 @@ export class CommandQueue {
   #toWrite: Pending[] = [];
   #inFlight = new Denque<Pending>();
   readonly #maxInFlight: number;
+  /** The traced batches of the last take(), whose last byte written the wire stamps; usually null. */
+  #timed: Stamps[] | null = null;
 
   constructor(maxInFlight: number) {
     this.#maxInFlight = maxInFlight;
@@ -315,9 +325,24 @@ export class CommandQueue {
       writer.add(p.name, p.args);
       p.args = NO_ARGS;
       p.stage = 'written';
-      if (p.batch !== null) p.batch.written = true;
+      if (p.batch !== null) {
+        p.batch.written = true;
+        if (p.batch.timing !== null && p.index === 0) this.#stampWrite(p.batch.timing);
+      }
       inFlight.push(p);
     }
+  }
+
+  #stampWrite(t: Stamps): void {
+    t.firstByteWritten = performance.now();
+    (this.#timed ??= []).push(t);
+  }
+
+  /** The traced batches the last take() wrote (then forgets them); null when there were none. */
+  takeTimed(): Stamps[] | null {
+    const t = this.#timed;
+    this.#timed = null;
+    return t;
   }
 
   /** An entry written ahead of everything else (the handshake, on a fresh socket). */

@@ -6,9 +6,9 @@
 import { AbortError } from '../errors.js';
 import { checkArgs } from '../resp/encoder.js';
 import type { Command } from '../commands/command.js';
-import { channels, commandContext, peerOf, type TracePeer } from '../diagnostics.js';
+import { channels, commandContext, peerOf, type Stamps, type TracePeer } from '../diagnostics.js';
 import type { ResolvedOptions } from './options.js';
-import { abortUnit, batchOf, single, type Unit } from './queue.js';
+import { abortUnit, batchOf, single, type Batch, type Unit } from './queue.js';
 import type { Wire } from './wire.js';
 
 export interface BatchOptions {
@@ -16,6 +16,8 @@ export interface BatchOptions {
   readonly errorsInPlace?: boolean;
   /** Aborting it before the batch is written keeps it off the wire; after, rejects it at once. */
   readonly signal?: AbortSignal | undefined;
+  /** performance.now() when a cluster split the batch this is a lane of: BatchTiming.planned. */
+  readonly plannedAt?: number | undefined;
 }
 
 export function submitOne<T>(wire: Wire, o: ResolvedOptions, address: string, cmd: Command<T>): Promise<T> {
@@ -56,15 +58,19 @@ export function submitBatch(wire: Wire, o: ResolvedOptions, address: string, cmd
   if (cmds.length === 0) return Promise.resolve([]);
   const signal = options?.signal;
   if (signal?.aborted) return Promise.reject(new AbortError(`Batch of ${cmds.length}`, false, signal.reason));
-  const run = (): Promise<unknown[]> =>
+  const run = (timing: Stamps | null): Promise<unknown[]> =>
     new Promise<unknown[]>((resolve, reject) => {
       const inPlace = options?.errorsInPlace === true;
       const deadline = wire.deadline();
-      const make = (ok: (v: unknown) => void, fail: (e: unknown) => void) => batchOf(cmds, o.returnBuffers, deadline, ok, fail, inPlace);
+      const make = (ok: (v: unknown) => void, fail: (e: unknown) => void): Batch => {
+        const b = batchOf(cmds, o.returnBuffers, deadline, ok, fail, inPlace);
+        b.timing = timing;
+        return b;
+      };
       wire.enqueue(signal === undefined ? make(resolve as (v: unknown) => void, reject) : abortable(signal, resolve, reject, make));
     });
-  if (channels.batch.hasSubscribers || channels.command.hasSubscribers) return traced(run, o, address, cmds);
-  return run();
+  if (channels.batch.hasSubscribers || channels.command.hasSubscribers) return traced(run, o, address, cmds, options?.plannedAt);
+  return run(null);
 }
 
 /**
@@ -73,19 +79,26 @@ export function submitBatch(wire: Wire, o: ResolvedOptions, address: string, cmd
  * the batch and failing with its own error reply. A MULTI block's MULTI/EXEC frame (and what
  * precedes it: ASKING, script loads) is not a user command; its commands end with EXEC's reply.
  */
-function traced(run: () => Promise<unknown[]>, o: ResolvedOptions, address: string, cmds: readonly Command<unknown>[]): Promise<unknown[]> {
+function traced(
+  run: (timing: Stamps | null) => Promise<unknown[]>,
+  o: ResolvedOptions,
+  address: string,
+  cmds: readonly Command<unknown>[],
+  plannedAt: number | undefined,
+): Promise<unknown[]> {
   const peer = peerOf(address, o.path, o.db);
   // A transaction block is the only batch that ends with EXEC.
   const multi = cmds[cmds.length - 1]!.name === 'EXEC' ? cmds.findIndex((c) => c.name === 'MULTI') : -1;
   const inner = multi >= 0 ? cmds.slice(multi + 1, -1) : cmds;
   const mode = multi >= 0 ? 'MULTI' : 'PIPELINE';
+  const timing: Stamps | null = channels.batch.hasSubscribers ? { planned: plannedAt ?? performance.now() } : null;
   const body = (): Promise<unknown[]> => {
-    const all = run();
+    const all = run(timing);
     if (channels.command.hasSubscribers) traceEach(all, inner, multi, peer, o.traceArguments, mode);
     return all;
   };
-  if (!channels.batch.hasSubscribers) return body();
-  const ctx = { ...peer, batchMode: mode, batchSize: inner.length, kind: multi >= 0 ? 'multi' : 'pipeline', size: cmds.length } as const;
+  if (timing === null) return body();
+  const ctx = { ...peer, batchMode: mode, batchSize: inner.length, kind: multi >= 0 ? 'multi' : 'pipeline', size: cmds.length, timing } as const;
   return channels.batch.tracePromise(body, ctx);
 }
 

@@ -11,6 +11,7 @@ import { Decoder } from '../resp/decoder.js';
 import { CommandWriter } from '../resp/encoder.js';
 import type { RedisArg, RespValue } from '../resp/types.js';
 import type { ResolvedOptions } from './options.js';
+import type { Stamps } from '../diagnostics.js';
 import { confirms, pubsubFrameKind } from '../commands/pubsub-replies.js';
 import { Batch, CommandQueue, NO_ARGS, failUnit, settle, single, type Pending, type Unit } from './queue.js';
 
@@ -32,6 +33,11 @@ export interface WireEvents {
 }
 
 const ignore = (): void => undefined;
+
+function stampLastWrite(timed: readonly Stamps[]): void {
+  const t = performance.now();
+  for (const s of timed) s.lastByteWritten = t;
+}
 
 export class Wire {
   /** Set by the connection at each transition; decides admission and whether user commands are written. */
@@ -198,11 +204,14 @@ export class Wire {
     if (socket === undefined || socket.destroyed || (this.status !== 'ready' && this.status !== 'closing') || this.#socketBusy) return;
     this.#queue.take(this.#writer);
     const chunks = this.#writer.take();
+    const timed = this.#queue.takeTimed();
+    // Traced batches learn when Node handed their last byte to the kernel: the last write's callback.
+    const done = timed === null ? undefined : (): void => stampLastWrite(timed);
     let ok = true;
-    if (chunks.length === 1) ok = socket.write(chunks[0]!);
+    if (chunks.length === 1) ok = socket.write(chunks[0]!, done);
     else if (chunks.length > 1) {
       socket.cork();
-      for (const c of chunks) ok = socket.write(c);
+      for (let i = 0; i < chunks.length; i++) ok = socket.write(chunks[i]!, i === chunks.length - 1 ? done : undefined);
       socket.uncork();
     }
     if (!ok) this.#socketBusy = true;

@@ -11,11 +11,13 @@
  * forwarding on the same event loop, while GLIDE works on Rust threads and leaves it free.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { tracingChannel } from 'node:diagnostics_channel';
 import { fileURLToPath } from 'node:url';
 import type { Adapter, ClientSpec, Cmd, Endpoint, Target } from '../adapters/types.js';
 import { raw } from '../adapters/raw.js';
 import { ok, type Row, type ScenarioResult } from '../report.js';
-import { errorText, median, now, Samples, type Deadline } from '../stats.js';
+import { errorText, median, now, percentile, Samples, type Deadline } from '../stats.js';
+import type { ClusterHandle } from '../../../test/harness/servers.js';
 import { logCell, randomSetBatches, row, runCell, type RunContext, type Scenario } from './common.js';
 
 const VALUE = 'v'.repeat(32);
@@ -181,70 +183,190 @@ async function pingRoundTrip(proxy: Endpoint, count: number): Promise<number> {
   }
 }
 
+/** One lane's moments, as slotline's `slotline:batch` tracing context carries them (BatchTiming). */
+interface LaneTiming {
+  planned: number;
+  firstByteWritten?: number;
+  lastByteWritten?: number;
+  firstReply?: number;
+  lastReply?: number;
+}
+
+/** Where one traced batch's time went, in ms, from the caller's call to its result. */
+interface Breakdown {
+  /** call → the batch split by node (planning). */
+  plan: number;
+  /** split → the last lane's first write (encoding, the tick's end). */
+  toWrite: number;
+  /** first write → last lane's last reply (the wire, servers and proxies). */
+  wire: number;
+  /** last reply → the caller has the merged result. */
+  merge: number;
+  /** last lane's first reply minus first lane's (how far apart the nodes answer). */
+  spread: number;
+}
+
+const STAGES: readonly (keyof Breakdown)[] = ['plan', 'toWrite', 'wire', 'merge', 'spread'];
+
+function breakdownOf(t0: number, t1: number, lanes: readonly LaneTiming[]): Breakdown | undefined {
+  const first = lanes.map((l) => l.firstByteWritten);
+  const lastReply = lanes.map((l) => l.lastReply);
+  const firstReply = lanes.map((l) => l.firstReply);
+  if (lanes.length === 0 || [...first, ...lastReply, ...firstReply].some((x) => x === undefined)) return undefined;
+  const planned = Math.min(...lanes.map((l) => l.planned));
+  const written = first as number[];
+  const replied = lastReply as number[];
+  return {
+    plan: planned - t0,
+    toWrite: Math.max(...written) - planned,
+    wire: Math.max(...replied) - Math.min(...written),
+    merge: t1 - Math.max(...replied),
+    spread: Math.max(...(firstReply as number[])) - Math.min(...(firstReply as number[])),
+  };
+}
+
+/**
+ * slotline's batches once more, with a subscriber on `slotline:batch` (the tracing channel any
+ * user can subscribe to): each lane's BatchTiming, folded into medians per stage. A separate
+ * pass, since tracing costs a little; the timed rows above run without a subscriber.
+ */
+async function traceLanes(adapter: Adapter, batches: readonly Cmd[][], deadline: Deadline): Promise<{ stages: Breakdown; wall: number[] }> {
+  // The start event carries the context the connection then fills in.
+  const start = tracingChannel<unknown, { timing?: LaneTiming }>('slotline:batch').start;
+  let lanes: LaneTiming[] = [];
+  const onStart = (message: unknown): void => {
+    const timing = (message as { timing?: LaneTiming }).timing;
+    if (timing !== undefined) lanes.push(timing);
+  };
+  start.subscribe(onStart);
+  const per: Breakdown[] = [];
+  const wall: number[] = [];
+  try {
+    for (const batch of batches) {
+      lanes = [];
+      const t0 = now();
+      await adapter.batch(batch);
+      const t1 = now();
+      wall.push(t1 - t0);
+      const b = breakdownOf(t0, t1, lanes);
+      if (b !== undefined) per.push(b);
+      deadline.check();
+    }
+  } finally {
+    start.unsubscribe(onStart);
+  }
+  if (per.length === 0) throw new Error('no lane timings: is this build older than BatchTiming?');
+  const stages = Object.fromEntries(STAGES.map((k) => [k, median(per.map((b) => b[k]))])) as unknown as Breakdown;
+  return { stages, wall };
+}
+
+interface DelayedParams {
+  size: number;
+  /** Timed batches per client after warm-up; p50 and p99 are over these. */
+  batches: number;
+  delayMs: number;
+  pings: number;
+}
+
+/** One delayed-cluster table: every client's batch wall time as p50/p99 and × one PING round trip. */
+async function delayedRun(ctx: RunContext, id: string, title: string, cluster: ClusterHandle, p: DelayedParams): Promise<ScenarioResult> {
+  const boundMs = ctx.quick ? 40_000 : 60_000;
+  // Bounded even if this process hangs: every cell's bound, for every row, plus a margin.
+  const lifetimeMs = boundMs * 2 * (ctx.clients.length + 1) + 60_000;
+  const child = await startProxyChild(
+    cluster.nodes.map((node) => ({ host: node.host, port: node.port })),
+    p.delayMs,
+    lifetimeMs,
+  );
+  try {
+    let pinnedAt: string;
+    try {
+      pinnedAt = ctx.servers.pinWithServers(child.pid);
+    } catch (error) {
+      pinnedAt = `left on the bench's CPU (taskset failed: ${errorText(error)})`;
+    }
+    ctx.log(`  proxy process ${child.pid}: ${pinnedAt}`);
+    const proxies = child.proxies;
+    const natMap: Record<string, Endpoint> = {};
+    cluster.nodes.forEach((node, i) => {
+      natMap[`${node.host}:${node.port}`] = proxies[i] as Endpoint;
+    });
+    const target: Target = { kind: 'cluster', seeds: proxies.map((x) => ({ host: x.host, port: x.port })), natMap };
+    const rtt = await pingRoundTrip(proxies[0] as Endpoint, p.pings);
+    ctx.log(`  PING round trip through the proxy: ${rtt.toFixed(2)} ms`);
+    const batches = randomSetBatches(p.batches + 1, p.size, 6, VALUE);
+    const timed = batches.slice(0, p.batches);
+    const warmBatch = batches[p.batches] as Cmd[];
+    // Ten warm-up batches: run on its own after one, every client's code was still cold (1.6-1.9x RTT).
+    const warmUp = async (a: Adapter, variant: Variant): Promise<void> => {
+      for (let w = 0; w < 10; w++) await warm(a, variant, warmBatch);
+    };
+    const cellOf = (times: number[]): ReturnType<typeof ok> => {
+      const p50 = median(times);
+      const p99 = percentile(times, 99);
+      return ok(p50, p99, p50 / rtt, p99 / rtt);
+    };
+    const rows = await perClient(ctx, target, boundMs, 'ms', async (a, variant, deadline) => {
+      await warmUp(a, variant);
+      const times: number[] = [];
+      for (const batch of timed) {
+        const t0 = now();
+        await send(a, variant, batch);
+        times.push(now() - t0);
+        deadline.check();
+      }
+      return cellOf(times);
+    });
+    const notes = [
+      `one PING through a proxy: ${rtt.toFixed(2)} ms (median of ${p.pings}); a batch split by node and sent to all nodes in parallel needs about 1 round trip`,
+      `${p.batches} timed batches per client after 10 warm-up ones, ${p.size} SETs on random keys each, ${cluster.nodes.length} primaries, ${p.delayMs} ms added each way by one proxy per node; clients reach the proxies through natMap (slotline, ioredis), nodeAddressMap (node-redis) or addressResolver (GLIDE)`,
+      `the proxies run in a child process of their own (proxy process: ${pinnedAt}), so no client's CPU work delays their forwarding`,
+    ];
+    const subject = ctx.clients.find((c) => c.role === 'subject');
+    if (subject !== undefined) {
+      let stages: Breakdown | undefined;
+      const cell = await runCell(ctx, subject, target, boundMs, async (a, deadline) => {
+        await warmUp(a, { kind: 'batch' });
+        const traced = await traceLanes(a, timed, deadline);
+        stages = traced.stages;
+        return cellOf(traced.wall);
+      });
+      const label = `${subject.name} (traced)`;
+      logCell(ctx, label, cell, 'ms');
+      rows.push(row(subject, cell, label));
+      if (stages !== undefined) {
+        const s = stages;
+        notes.push(
+          `where a traced slotline batch's time goes (medians, ms, from the \`slotline:batch\` channel's BatchTiming): planning ${s.plan.toFixed(2)}, split → last lane's first write ${s.toWrite.toFixed(2)}, first write → last reply ${s.wire.toFixed(2)} (${(s.wire / rtt).toFixed(2)} × RTT; the nodes' first replies ${s.spread.toFixed(2)} apart), last reply → merged result ${s.merge.toFixed(2)}`,
+        );
+      }
+    }
+    return {
+      id,
+      title,
+      columns: [`p50 ms (${p.batches} batches)`, 'p99 ms', 'p50 × PING RTT', 'p99 × PING RTT'],
+      better: 'lower',
+      rows,
+      notes,
+      params: { ...p, nodes: cluster.nodes.length, pingRoundTripMs: rtt, proxyProcess: pinnedAt },
+    };
+  } finally {
+    await child.stop();
+  }
+}
+
 export const delayedCluster: Scenario = {
   id: 6,
   title: 'cluster behind a 5 ms delay proxy: one 300-command cross-node batch',
   async run(ctx) {
-    const p = ctx.quick
-      ? { size: 300, repeats: 3, delayMs: 5, pings: 5 }
-      : { size: 300, repeats: 7, delayMs: 5, pings: 10 };
-    const cluster = await ctx.servers.cluster();
-    const boundMs = ctx.quick ? 30_000 : 60_000;
-    // Bounded even if this process hangs: every cell's bound, for every row, plus a margin.
-    const lifetimeMs = boundMs * 2 * ctx.clients.length + 60_000;
-    const child = await startProxyChild(
-      cluster.nodes.map((node) => ({ host: node.host, port: node.port })),
-      p.delayMs,
-      lifetimeMs,
-    );
+    const p: DelayedParams = { size: 300, batches: ctx.quick ? 30 : 40, delayMs: 5, pings: ctx.quick ? 5 : 10 };
+    const results = [await delayedRun(ctx, '6', `${this.title} over 3 primaries`, await ctx.servers.cluster(), p)];
+    // 30 primaries: 10 commands per node, 30 lanes to plan, write and merge.
     try {
-      let pinnedAt: string;
-      try {
-        pinnedAt = ctx.servers.pinWithServers(child.pid);
-      } catch (error) {
-        pinnedAt = `left on the bench's CPU (taskset failed: ${errorText(error)})`;
-      }
-      ctx.log(`  proxy process ${child.pid}: ${pinnedAt}`);
-      const proxies = child.proxies;
-      const natMap: Record<string, Endpoint> = {};
-      cluster.nodes.forEach((node, i) => {
-        natMap[`${node.host}:${node.port}`] = proxies[i] as Endpoint;
-      });
-      const target: Target = { kind: 'cluster', seeds: proxies.map((x) => ({ host: x.host, port: x.port })), natMap };
-      const rtt = await pingRoundTrip(proxies[0] as Endpoint, p.pings);
-      ctx.log(`  PING round trip through the proxy: ${rtt.toFixed(2)} ms`);
-      const batches = randomSetBatches(p.repeats + 1, p.size, 6, VALUE);
-      const rows = await perClient(ctx, target, boundMs, 'ms', async (a, variant, deadline) => {
-        // A few batches more than one: run on its own, one warm-up left every client's code
-        // cold and read 1.6-1.9x RTT for all of them; ten cost ~0.2 s per client.
-        for (let w = 0; w < 10; w++) await warm(a, variant, batches[p.repeats] as Cmd[]);
-        const times: number[] = [];
-        for (let r = 0; r < p.repeats; r++) {
-          const t0 = now();
-          await send(a, variant, batches[r] as Cmd[]);
-          times.push(now() - t0);
-          deadline.check();
-        }
-        const wall = median(times);
-        return ok(wall, Math.min(...times), wall / rtt);
-      });
-      return [
-        {
-          id: '6',
-          title: this.title,
-          columns: [`ms (median of ${p.repeats})`, 'min ms', '× PING RTT'],
-          better: 'lower',
-          rows,
-          notes: [
-            `one PING through a proxy: ${rtt.toFixed(2)} ms (median of ${p.pings}); a batch split by node and sent to all nodes in parallel needs about 1 round trip`,
-            `${p.size} SETs on random keys per batch, ${p.delayMs} ms added each way by one proxy per node; clients reach the proxies through natMap (slotline, ioredis), nodeAddressMap (node-redis) or addressResolver (GLIDE)`,
-            `the proxies run in a child process of their own (proxy process: ${pinnedAt}), so no client's CPU work delays their forwarding`,
-          ],
-          params: { ...p, pingRoundTripMs: rtt, proxyProcess: pinnedAt },
-        },
-      ];
+      results.push(await delayedRun(ctx, '6b', `${this.title} over 30 primaries`, await ctx.servers.wideCluster(), p));
     } finally {
-      await child.stop();
+      await ctx.servers.stopWide();
     }
+    return results;
   },
 };

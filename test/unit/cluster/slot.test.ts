@@ -51,6 +51,16 @@ describe('keySlot', () => {
     expect(keySlot('x{tag}y')).toBe(keySlot('tag'));
   });
 
+  it('hashes all-ASCII string keys (the fast path) as the server does, tags included', () => {
+    const char = fc.constantFrom('{', '}', 'a', 'Z', '0', ':', ' ', '~', '\x7f', '\x00');
+    fc.assert(
+      fc.property(fc.array(char, { maxLength: 20 }).map((cs) => cs.join('')), (key) => {
+        expect(keySlot(key)).toBe(referenceSlot(Buffer.from(key)));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('matches the server algorithm for any key, braces included', () => {
     const char = fc.constantFrom('{', '}', 'a', 'b', 'é', '1', ':');
     fc.assert(
