@@ -3,7 +3,9 @@
  * through slotline's bulk() (the source a generator, read lazily) or through one pipeline()
  * (the tuples built first, as a pipeline needs them), against a standalone server. Prints one
  * JSON line: peak RSS (the kernel's maxRSS), heap peak (sampled), seconds, ops/s.
- * Usage: bulk-child.ts bulk|pipeline <host> <port> <count> [window]
+ * Usage: bulk-child.ts bulk|pipeline <host> <port> <count> [window] [cluster]
+ * With `cluster` (window `-` for the default), host:port is a seed of a cluster and the
+ * client is createCluster's: the keys spread over every primary.
  * Loads the built library (dist/esm) like every slotline adapter; nothing else.
  */
 import { loadSlotline } from './adapters/slotline.js';
@@ -13,6 +15,7 @@ const MB = 1024 * 1024;
 
 export interface BulkReport {
   mode: 'bulk' | 'pipeline';
+  target: 'standalone' | 'cluster';
   count: number;
   rssBeforeMB: number;
   peakRssMB: number;
@@ -24,12 +27,15 @@ export interface BulkReport {
 type Tuple = readonly [string, ...string[]];
 
 async function main(): Promise<void> {
-  const [mode = '', host = '127.0.0.1', portText = '', countText = '', windowText] = process.argv.slice(2);
+  const [mode = '', host = '127.0.0.1', portText = '', countText = '', windowArg, target = 'standalone'] = process.argv.slice(2);
   if (mode !== 'bulk' && mode !== 'pipeline') throw new Error(`mode must be bulk or pipeline, got ${mode}`);
+  if (target !== 'standalone' && target !== 'cluster') throw new Error(`target must be standalone or cluster, got ${target}`);
+  const windowText = windowArg === '-' ? undefined : windowArg;
   const count = Number(countText);
   const mod = await loadSlotline();
-  if (typeof mod.createClient !== 'function') throw new Error('dist has no createClient export');
-  const client = mod.createClient({ host, port: Number(portText) });
+  const create = target === 'cluster' ? mod.createCluster : mod.createClient;
+  if (typeof create !== 'function') throw new Error(`dist has no ${target === 'cluster' ? 'createCluster' : 'createClient'} export`);
+  const client = target === 'cluster' ? mod.createCluster!({ nodes: [{ host, port: Number(portText) }] }) : mod.createClient!({ host, port: Number(portText) });
   await client.connect();
   const value = 'v'.repeat(32);
   collectGarbage();
@@ -65,6 +71,7 @@ async function main(): Promise<void> {
   await client.close();
   const report: BulkReport = {
     mode,
+    target,
     count,
     rssBeforeMB: before.rss / MB,
     // maxRSS is the kernel's high-water mark for the whole process (KiB): sampling misses nothing.

@@ -89,7 +89,7 @@ try {
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   line(`   ${JSON.stringify(counts)} in ${(seconds * 1000).toFixed(0)} ms (${Math.round(total / seconds).toLocaleString('en-US')} commands/s), in source order: ${ordered}`);
   line(`   error in place: ${firstError}`);
-  line(`   never more than ${ahead.toLocaleString('en-US')} commands read ahead of the consumer (maxPending 16,000); bulk:${total - 1} = ${await cluster.get(`bulk:${total - 1}`)}`);
+  line(`   never more than ${ahead.toLocaleString('en-US')} commands read ahead of the consumer (maxPending 8,000); bulk:${total - 1} = ${await cluster.get(`bulk:${total - 1}`)}`);
 
   line('\n6. Failover under load');
   const slot = 0;

@@ -50,7 +50,7 @@ export interface BulkOptions {
   /**
    * Most commands read from the source and not yet handed to onReply, across all nodes: the
    * bound of the reorder buffer, since replies are delivered in order and a slow node holds the
-   * others' replies back. Default 4 × window.
+   * others' replies back. Default 2 × window.
    */
   readonly maxPending?: number | undefined;
   /** Ends the run at once with BulkError 'aborted' (its cause the AbortError). */

@@ -45,8 +45,12 @@ export function planOptions(topology: Topology): PlanOptions {
   return readsFromReplicas(topology.options.readFrom) ? { readOnlyToReplica: true, readFrom: topology.pickReader, learned: topology.learnedKeys } : { learned: topology.learnedKeys };
 }
 
-/** The command as a node receives it: no transform (applied after the merge). */
+/**
+ * The command as a node receives it: no transform (applied after the merge). One without a
+ * transform goes as it is, which saves an object per command of a plain batch.
+ */
 function bare(c: Command<unknown>, returnBuffers: boolean | undefined): Command<unknown> {
+  if (c.transform === undefined && c.returnBuffers === returnBuffers && c.signal === undefined) return c;
   return { name: c.name, args: c.args, returnBuffers, script: c.script, library: c.library };
 }
 

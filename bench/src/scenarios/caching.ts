@@ -246,8 +246,8 @@ export const caching: Scenario = {
     const many = ctx.quick ? { ops: 50_000, repeats: 2, inFlight: 100 } : { ops: 100_000, repeats: 5, inFlight: 100 };
     const one = ctx.quick ? { ops: 5_000, repeats: 2, inFlight: 1 } : { ops: 10_000, repeats: 5, inFlight: 1 };
     return [
-      await table(ctx, '9', `${this.title}, 100 in flight (throughput-bound)`, many),
-      await table(ctx, '9b', `${this.title}, one at a time, awaited (latency-bound)`, one),
+      await table(ctx, '10', `${this.title}, 100 in flight (throughput-bound)`, many),
+      await table(ctx, '10b', `${this.title}, one at a time, awaited (latency-bound)`, one),
     ];
   },
 };

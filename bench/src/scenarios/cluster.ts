@@ -260,6 +260,8 @@ async function traceLanes(adapter: Adapter, batches: readonly Cmd[][], deadline:
   return { stages, wall };
 }
 
+const WARM_BATCHES = 30;
+
 interface DelayedParams {
   size: number;
   /** Timed batches per client after warm-up; p50 and p99 are over these. */
@@ -297,9 +299,10 @@ async function delayedRun(ctx: RunContext, id: string, title: string, cluster: C
     const batches = randomSetBatches(p.batches + 1, p.size, 6, VALUE);
     const timed = batches.slice(0, p.batches);
     const warmBatch = batches[p.batches] as Cmd[];
-    // Ten warm-up batches: run on its own after one, every client's code was still cold (1.6-1.9x RTT).
+    // Warm-up batches: run on its own after one, every client's code was still cold (1.6-1.9x
+    // RTT); after ten, the first client measured still read ~15% above its own later rows.
     const warmUp = async (a: Adapter, variant: Variant): Promise<void> => {
-      for (let w = 0; w < 10; w++) await warm(a, variant, warmBatch);
+      for (let w = 0; w < WARM_BATCHES; w++) await warm(a, variant, warmBatch);
     };
     const cellOf = (times: number[]): ReturnType<typeof ok> => {
       const p50 = median(times);
@@ -319,7 +322,7 @@ async function delayedRun(ctx: RunContext, id: string, title: string, cluster: C
     });
     const notes = [
       `one PING through a proxy: ${rtt.toFixed(2)} ms (median of ${p.pings}); a batch split by node and sent to all nodes in parallel needs about 1 round trip`,
-      `${p.batches} timed batches per client after 10 warm-up ones, ${p.size} SETs on random keys each, ${cluster.nodes.length} primaries, ${p.delayMs} ms added each way by one proxy per node; clients reach the proxies through natMap (slotline, ioredis), nodeAddressMap (node-redis) or addressResolver (GLIDE)`,
+      `${p.batches} timed batches per client after ${WARM_BATCHES} warm-up ones, ${p.size} SETs on random keys each, ${cluster.nodes.length} primaries, ${p.delayMs} ms added each way by one proxy per node; clients reach the proxies through natMap (slotline, ioredis), nodeAddressMap (node-redis) or addressResolver (GLIDE)`,
       `the proxies run in a child process of their own (proxy process: ${pinnedAt}), so no client's CPU work delays their forwarding`,
     ];
     const subject = ctx.clients.find((c) => c.role === 'subject');

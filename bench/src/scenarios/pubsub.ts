@@ -28,7 +28,7 @@ function parse(p: string): { seq: number; at: number } {
 }
 
 export const pubsub: Scenario = {
-  id: 9,
+  id: 11,
   title: 'Pub/Sub: one publisher, one subscriber, 64-byte payloads',
   async run(ctx) {
     const p = ctx.quick ? { messages: 20_000, latency: 2000 } : { messages: 100_000, latency: 10_000 };
@@ -100,7 +100,7 @@ export const pubsub: Scenario = {
     }
     return [
       {
-        id: '9',
+        id: '11',
         title: this.title,
         columns: ['msgs/s', 'p50 µs', 'p99 µs'],
         better: 'higher',

@@ -10,7 +10,7 @@ import { ArgumentTypeError, ClusterError, CommandRefusedError, ConnectionError, 
 describe('bulkLimits', () => {
   it('defaults the window, derives maxPending and caps the chunk by maxBatch, window and maxPending', () => {
     expect(bulkLimits(undefined, undefined, 1000)).toEqual({ window: DEFAULT_WINDOW, maxPending: DEFAULT_WINDOW * PENDING_WINDOWS, chunk: 1000 });
-    expect(bulkLimits(300, undefined, 1000)).toEqual({ window: 300, maxPending: 1200, chunk: 300 });
+    expect(bulkLimits(300, undefined, 1000)).toEqual({ window: 300, maxPending: 600, chunk: 300 });
     expect(bulkLimits(5000, 200, 1000)).toEqual({ window: 5000, maxPending: 200, chunk: 200 });
   });
 
