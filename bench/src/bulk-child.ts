@@ -33,9 +33,9 @@ async function main(): Promise<void> {
   const windowText = windowArg === '-' ? undefined : windowArg;
   const count = Number(countText);
   const mod = await loadSlotline();
-  const create = target === 'cluster' ? mod.createCluster : mod.createClient;
-  if (typeof create !== 'function') throw new Error(`dist has no ${target === 'cluster' ? 'createCluster' : 'createClient'} export`);
-  const client = target === 'cluster' ? mod.createCluster!({ nodes: [{ host, port: Number(portText) }] }) : mod.createClient!({ host, port: Number(portText) });
+  const at = { host, port: Number(portText) };
+  const client = target === 'cluster' ? mod.createCluster?.({ nodes: [at] }) : mod.createClient?.(at);
+  if (client === undefined) throw new Error(`dist has no ${target === 'cluster' ? 'createCluster' : 'createClient'} export`);
   await client.connect();
   const value = 'v'.repeat(32);
   collectGarbage();

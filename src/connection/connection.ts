@@ -27,7 +27,7 @@ import type { Command } from '../commands/command.js';
 import { channels, peerOf } from '../diagnostics.js';
 import type { ResolvedOptions } from './options.js';
 import { handshake, settingsOf, type HandshakeSettings } from './handshake.js';
-import { NO_ARGS } from './queue.js';
+import { NO_ARGS } from './entries.js';
 import { submitBatch, submitOne, type BatchOptions } from './submit.js';
 import { dial, endSocket, timeLimit } from './socket.js';
 import { Wire, type ConnectionStatus } from './wire.js';

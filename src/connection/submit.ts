@@ -8,7 +8,7 @@ import { checkArgs } from '../resp/encoder.js';
 import type { Command } from '../commands/command.js';
 import { channels, commandContext, peerOf, type Stamps, type TracePeer } from '../diagnostics.js';
 import type { ResolvedOptions } from './options.js';
-import { abortUnit, batchOf, single, type Batch, type Unit } from './queue.js';
+import { abortUnit, batchOf, single, type Batch, type Unit } from './entries.js';
 import type { Wire } from './wire.js';
 
 export interface BatchOptions {

@@ -13,7 +13,8 @@ import type { RedisArg, RespValue } from '../resp/types.js';
 import type { ResolvedOptions } from './options.js';
 import type { Stamps } from '../diagnostics.js';
 import { confirms, pubsubFrameKind } from '../commands/pubsub-replies.js';
-import { Batch, CommandQueue, NO_ARGS, failUnit, settle, single, type Pending, type Unit } from './queue.js';
+import { CommandQueue } from './queue.js';
+import { Batch, NO_ARGS, failUnit, settle, single, type Pending, type Unit } from './entries.js';
 
 /**
  * Commands issued one by one are written at the end of the tick, all in one write, except
